@@ -1,0 +1,70 @@
+"""The engine role's result on a real test host."""
+
+import re
+
+import pytest
+
+
+def _systemd(host):
+    return host.file("/run/systemd/system").is_directory
+
+
+def test_package_installed(host):
+    assert host.package("docker.io").is_installed
+
+
+def test_dockerd_runs(host):
+    assert host.process.filter(comm="dockerd"), "no dockerd process"
+
+
+def test_enabled_at_boot(host):
+    if _systemd(host):
+        for unit in ("docker.service", "docker.socket"):
+            out = host.run("systemctl is-enabled %s", unit)
+            assert out.stdout.strip() == "enabled", (unit, out.stdout, out.stderr)
+    else:
+        links = host.run("ls /etc/rc2.d /etc/rc3.d /etc/rc4.d /etc/rc5.d").stdout
+        assert len(re.findall(r"^S\d\ddocker$", links, re.M)) == 4, links
+
+
+def test_started_by_service_manager(host):
+    dockerd = host.process.get(comm="dockerd")
+    if _systemd(host):
+        main_pid = host.check_output("systemctl show -p MainPID --value docker.service")
+        assert int(main_pid) == dockerd.pid
+    else:
+        # /etc/init.d/docker starts dockerd through start-stop-daemon with
+        # this pid file: proof that `service docker start` started it.
+        pidfile = host.file("/var/run/docker-ssd.pid")
+        assert pidfile.exists
+        assert int(pidfile.content_string.strip()) == dockerd.pid
+
+
+def test_socket_mode(host):
+    sock = host.file("/var/run/docker.sock")
+    assert sock.is_socket
+    assert sock.user == "root"
+    assert sock.group == "docker"
+    assert sock.mode == 0o660
+
+
+def test_server_version(host):
+    version = host.check_output("docker version --format '{{.Server.Version}}'")
+    assert re.match(r"^\d+\.\d+", version), version
+
+
+@pytest.fixture(scope="module")
+def local_image(host):
+    """An image imported on the host from its own busybox: no registry needed."""
+    name = "hardened-docker-test/busybox:local"
+    host.check_output(
+        "set -e; d=$(mktemp -d); mkdir -p $d/bin; cp /bin/busybox $d/bin/busybox; "
+        "tar -C $d -c . | docker import - %s >/dev/null; rm -rf $d", name
+    )
+    return name
+
+
+def test_container_runs(host, local_image):
+    out = host.run("docker run --rm %s /bin/busybox echo hello-from-container", local_image)
+    assert out.rc == 0, out.stderr
+    assert out.stdout.strip() == "hello-from-container"

@@ -1,0 +1,877 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, hardened.docker maintainers
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Validate, render, compare and write daemon.json.
+
+Pure functions on plain data; the knowledge about dockerd itself lives in
+:mod:`daemon_schema`.  The only I/O here is read-only inspection of the host
+(TLS files, the filesystem type of data-root) and the small file helpers at
+the end (atomic write, the ``.previous`` copy used for rollback).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import difflib
+import errno
+import ipaddress
+import json
+import os
+import re
+import stat
+
+from ansible_collections.hardened.docker.plugins.module_utils import daemon_schema as schema
+from ansible_collections.hardened.docker.plugins.module_utils import fileutil
+
+
+class ValidationError(Exception):
+    """Raised by :func:`validate_or_raise`; ``messages`` holds every problem found."""
+
+    def __init__(self, messages):
+        self.messages = list(messages)
+        super(ValidationError, self).__init__(format_errors(self.messages))
+
+
+def format_errors(messages):
+    count = len(messages)
+    lines = ['daemon.json was not written: %d problem%s found:' % (count, '' if count == 1 else 's')]
+    lines.extend('- ' + message for message in messages)
+    return '\n'.join(lines)
+
+
+# --------------------------------------------------------------------------
+# Versions
+# --------------------------------------------------------------------------
+
+_VERSION_RE = re.compile(r'(\d+)\.(\d+)(?:\.(\d+))?')
+
+
+def parse_version(text):
+    """'20.10.24+dfsg1' -> (20, 10, 24); also 'Docker version 26.1.5+dfsg1, build a72d7cd',
+    'v25.0', '5:24.0.7-1~debian.12~bookworm'.  Raises ValueError when no version is found."""
+    if isinstance(text, tuple):
+        return (tuple(text) + (0, 0, 0))[:3]
+    match = _VERSION_RE.search(text or '')
+    if not match:
+        raise ValueError('not an Engine version: %r' % (text,))
+    return (int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+
+
+def format_version(version):
+    if version is None:
+        return 'unknown'
+    return '%d.%d.%d' % tuple(version)
+
+
+# --------------------------------------------------------------------------
+# Context
+# --------------------------------------------------------------------------
+
+class ValidationContext(object):
+    """What the checks need to know besides the settings.
+
+    engine_version: installed Engine (string or tuple); None = unknown, the checks then assume the
+        newest Engine (removed keys are errors, new keys are accepted).
+    unit_flags: the dockerd command line that will really start the daemon (ExecStart after
+        drop-ins, or the init script's), may contain $VARS.
+    docker_opts: DOCKER_OPTS from /etc/default/docker or /etc/sysconfig/docker.
+    allow_insecure_tcp: accept tcp:// hosts without TLS (with a warning).
+    tls_files_must_exist: check that tlscacert/tlscert/tlskey exist and are readable.
+    data_root_fstype: filesystem type of data-root, overriding detection.
+    mounts_file: where to read mounts from for detection.
+    """
+
+    def __init__(self, engine_version=None, unit_flags=None, docker_opts=None, allow_insecure_tcp=False,
+                 tls_files_must_exist=True, data_root_fstype=None, mounts_file='/proc/self/mounts'):
+        self.engine_version = parse_version(engine_version) if engine_version else None
+        self.unit_flags = unit_flags or ''
+        self.docker_opts = docker_opts or ''
+        self.allow_insecure_tcp = bool(allow_insecure_tcp)
+        self.tls_files_must_exist = bool(tls_files_must_exist)
+        self.data_root_fstype = data_root_fstype or None
+        self.mounts_file = mounts_file
+        self.flag_sources = [
+            FlagSource('unit_flags', self.unit_flags,
+                       'the dockerd command line (unit_flags: the ExecStart or init script that starts dockerd)',
+                       'drop the flag from that command line (on systemd: a drop-in with an empty ExecStart= and '
+                       'a new ExecStart without it, which is what the daemon role does for -H)'),
+            FlagSource('docker_opts', self.docker_opts,
+                       'DOCKER_OPTS (/etc/default/docker or /etc/sysconfig/docker)',
+                       'drop the flag from DOCKER_OPTS'),
+        ]
+
+    @property
+    def engine(self):
+        return format_version(self.engine_version)
+
+    def at_least(self, version_text):
+        """True when the installed Engine is at least ``version_text`` (or unknown)."""
+        if self.engine_version is None:
+            return True
+        return self.engine_version >= parse_version(version_text)
+
+    def older_than(self, version_text):
+        """True when the installed Engine is known and older than ``version_text``."""
+        return self.engine_version is not None and self.engine_version < parse_version(version_text)
+
+    def flag_values(self, name):
+        """(value, source label) for every flag that sets daemon.json key ``name``."""
+        found = []
+        for source in self.flag_sources:
+            found.extend((value, source.label) for value in source.parsed.values(name))
+        return found
+
+
+class FlagSource(object):
+    def __init__(self, label, text, where, fix):
+        self.label = label
+        self.text = text
+        self.where = where
+        self.fix = fix
+        self.parsed = schema.parse_dockerd_flags(text)
+
+
+class Findings(object):
+    def __init__(self):
+        self.errors = []
+        self.warnings = []
+
+    def error(self, message):
+        self.errors.append(message)
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+
+# --------------------------------------------------------------------------
+# Settings, rendering, change classification
+# --------------------------------------------------------------------------
+
+def normalize_settings(settings):
+    """Drop top-level keys whose value is None ("not written")."""
+    return dict((key, value) for key, value in (settings or {}).items() if value is not None)
+
+
+def render(settings):
+    """The daemon.json text: sorted keys, 2-space indent, trailing newline; same input, same bytes."""
+    return json.dumps(normalize_settings(settings), indent=2, sort_keys=True, ensure_ascii=False,
+                      separators=(',', ': ')) + '\n'
+
+
+def changed_keys(old, new):
+    """Sorted keys added, removed or modified between two daemon.json dicts."""
+    old = old or {}
+    new = normalize_settings(new)
+    return sorted(key for key in set(old) | set(new)
+                  if key not in old or key not in new or old[key] != new[key])
+
+
+def classify_change(old_settings, new_settings):
+    """Return (changed_keys, needs_restart).
+
+    A change can be applied with a reload (SIGHUP) only when every changed key is reloadable and
+    still present in the new file: a reload applies the values that are in the file and leaves a
+    removed key at its running value (from code: the reload handlers check IsValueSet), so removing
+    a key needs a restart.  ``old_settings`` None means "unknown" (e.g. the current file was not
+    valid JSON): every key counts as changed and a restart is needed.  Pass {} for "no file".
+    """
+    new = normalize_settings(new_settings)
+    if old_settings is None:
+        return sorted(new), True
+    keys = changed_keys(old_settings, new)
+    needs_restart = any(key not in schema.RELOADABLE_KEYS or key not in new for key in keys)
+    return keys, needs_restart
+
+
+# --------------------------------------------------------------------------
+# Value checks
+# --------------------------------------------------------------------------
+
+def _json_type(value):
+    if isinstance(value, bool):
+        return 'boolean'
+    if isinstance(value, int):
+        return 'integer'
+    if isinstance(value, float):
+        return 'number'
+    if isinstance(value, str):
+        return 'string'
+    if isinstance(value, list):
+        return 'list'
+    if isinstance(value, dict):
+        return 'object'
+    if value is None:
+        return 'null'
+    return type(value).__name__
+
+
+def _show(value):
+    try:
+        text = json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + '...'
+
+
+def _got(value):
+    return 'got %s %s' % (_json_type(value), _show(value))
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _ip_problem(value):
+    if not isinstance(value, str):
+        return _got(value)
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return '%s is not an IP address' % _show(value)
+    return None
+
+
+def _cidr_problem(value):
+    if not isinstance(value, str):
+        return _got(value)
+    if '/' not in value:
+        return '%s has no prefix length' % _show(value)
+    try:
+        ipaddress.ip_interface(value)
+    except ValueError:
+        return '%s is not an address/prefix' % _show(value)
+    return None
+
+
+_SIZE_RE = re.compile(r'^\d+(\.\d+)* ?[kKmMgGtTpP]?[iI]?[bB]?$')
+
+
+def _list_problem(value, item_problem):
+    if not isinstance(value, list):
+        return _got(value)
+    for index, item in enumerate(value):
+        problem = item_problem(item)
+        if problem:
+            return 'item %d: %s' % (index, problem)
+    return None
+
+
+def _str_problem(value):
+    return None if isinstance(value, str) else _got(value)
+
+
+def _kv_problem(value):
+    if not isinstance(value, str):
+        return _got(value)
+    key, equals, _dummy = value.partition('=')
+    if not equals or not key.strip():
+        return '%s is not "key=value"' % _show(value)
+    return None
+
+
+def _url_problem(value):
+    if not isinstance(value, str):
+        return _got(value)
+    scheme, sep, rest = value.partition('://')
+    if not sep or scheme not in ('http', 'https') or not rest:
+        return '%s is not an http:// or https:// URL' % _show(value)
+    return None
+
+
+def _map_problem(value, value_problem):
+    if not isinstance(value, dict):
+        return _got(value)
+    for key in sorted(value):
+        problem = value_problem(value[key])
+        if problem:
+            return 'value of %s%s %s' % (_show(key), '' if problem.startswith('must') else ':', problem)
+    return None
+
+
+def _string_value_problem(value):
+    if isinstance(value, str):
+        return None
+    return 'must be a string (write %s), %s' % (_show(_show(value)), _got(value))
+
+
+def _bool_value_problem(value):
+    return None if isinstance(value, bool) else 'must be true or false, %s' % _got(value)
+
+
+def _ulimits_problem(value):
+    if not isinstance(value, dict):
+        return _got(value)
+    for name in sorted(value):
+        limit = value[name]
+        if name not in schema.ULIMIT_NAMES:
+            return 'unknown ulimit %s (known: %s)' % (_show(name), ', '.join(schema.ULIMIT_NAMES))
+        if not isinstance(limit, dict) or set(limit) != {'Name', 'Hard', 'Soft'}:
+            return ('%s must be {"Name": %s, "Hard": N, "Soft": N}, %s'
+                    % (_show(name), _show(name), _got(limit)))
+        if limit['Name'] != name:
+            return '%s has "Name": %s; it must match the key' % (_show(name), _show(limit['Name']))
+        if not _is_int(limit['Hard']) or not _is_int(limit['Soft']):
+            return '%s: "Hard" and "Soft" must be integers' % _show(name)
+        if limit['Hard'] >= 0 and limit['Soft'] >= 0 and limit['Soft'] > limit['Hard']:
+            return '%s: "Soft" (%d) is larger than "Hard" (%d)' % (_show(name), limit['Soft'], limit['Hard'])
+    return None
+
+
+def _pool_problem(pool):
+    if not isinstance(pool, dict) or set(pool) != {'base', 'size'}:
+        return 'must be {"base": "CIDR", "size": N}, %s' % _got(pool)
+    try:
+        network = ipaddress.ip_network(pool['base'], strict=True) if isinstance(pool['base'], str) else None
+    except ValueError:
+        network = None
+    if network is None:
+        return '"base" %s is not a network such as "172.30.0.0/16"' % _show(pool['base'])
+    size = pool['size']
+    if not _is_int(size) or not network.prefixlen <= size <= network.max_prefixlen:
+        return ('"size" must be an integer between %d and %d for base %s'
+                % (network.prefixlen, network.max_prefixlen, pool['base']))
+    return None
+
+
+def _runtime_problem(runtime):
+    if not isinstance(runtime, dict):
+        return _got(runtime)
+    unknown = sorted(set(runtime) - set(schema.RUNTIME_FIELDS))
+    if unknown:
+        return 'unknown field(s) %s (known: %s)' % (', '.join(unknown), ', '.join(sorted(schema.RUNTIME_FIELDS)))
+    if 'path' not in runtime and 'runtimeType' not in runtime:
+        return 'needs "path" (or "runtimeType")'
+    for field, kind in schema.RUNTIME_FIELDS.items():
+        if field in runtime:
+            problem = check_value(kind, runtime[field])
+            if problem:
+                return '"%s": %s' % (field, problem)
+    return None
+
+
+def _proxies_problem(value):
+    if not isinstance(value, dict):
+        return _got(value)
+    unknown = sorted(set(value) - set(schema.PROXY_SUBKEYS))
+    if unknown:
+        return 'unknown field(s) %s (known: %s)' % (', '.join(unknown), ', '.join(sorted(schema.PROXY_SUBKEYS)))
+    return _map_problem(value, _string_value_problem)
+
+
+_KIND_CHECKS = {
+    schema.BOOL: lambda v: None if isinstance(v, bool) else _got(v),
+    schema.STR: _str_problem,
+    schema.PATH: _str_problem,
+    schema.INT: lambda v: None if _is_int(v) else _got(v),
+    schema.UINT: lambda v: None if _is_int(v) and v >= 0 else _got(v),
+    schema.IP: _ip_problem,
+    schema.CIDR: _cidr_problem,
+    schema.SIZE: lambda v: None if isinstance(v, str) and _SIZE_RE.match(v) else _got(v),
+    schema.STR_LIST: lambda v: _list_problem(v, _str_problem),
+    schema.IP_LIST: lambda v: _list_problem(v, _ip_problem),
+    schema.KV_LIST: lambda v: _list_problem(v, _kv_problem),
+    schema.URL_LIST: lambda v: _list_problem(v, _url_problem),
+    schema.HOST_LIST: lambda v: _list_problem(v, _str_problem),
+    schema.STR_MAP: lambda v: _map_problem(v, _string_value_problem),
+    schema.BOOL_MAP: lambda v: _map_problem(v, _bool_value_problem),
+    schema.STR_MAP_MAP: lambda v: _map_problem(v, lambda inner: _map_problem(inner, _string_value_problem)),
+    schema.OBJECT: lambda v: None if isinstance(v, dict) else _got(v),
+    schema.ULIMITS: _ulimits_problem,
+    schema.ADDRESS_POOLS: lambda v: _list_problem(v, _pool_problem),
+    schema.RUNTIMES: lambda v: _map_problem(v, _runtime_problem),
+    schema.PROXIES: _proxies_problem,
+}
+
+
+def check_value(kind, value):
+    """None when ``value`` fits ``kind``, else a short description of the problem."""
+    return _KIND_CHECKS[kind](value)
+
+
+# --------------------------------------------------------------------------
+# Hosts
+# --------------------------------------------------------------------------
+
+class DaemonHost(object):
+    __slots__ = ('scheme', 'address', 'port')
+
+    def __init__(self, scheme, address, port):
+        self.scheme = scheme
+        self.address = address
+        self.port = port
+
+
+def parse_host(entry):
+    """Parse one 'hosts' entry; raise ValueError with the reason when dockerd would refuse it."""
+    scheme, sep, rest = entry.partition('://')
+    if not sep:
+        raise ValueError('has no scheme; write it as a URI such as "tcp://%s" or "unix:///var/run/docker.sock"'
+                         % entry)
+    if scheme in schema.HOST_SCHEMES_OTHER_OS:
+        raise ValueError('uses %s://, which only exists on %s' % (scheme, schema.HOST_SCHEMES_OTHER_OS[scheme]))
+    if scheme not in schema.HOST_SCHEMES_LINUX:
+        raise ValueError('has the unsupported scheme "%s://" (use unix://, tcp:// or fd://)' % scheme)
+    if scheme == 'unix':
+        if rest and not rest.startswith('/'):
+            raise ValueError('needs an absolute socket path: "unix:///path/to/docker.sock"')
+        return DaemonHost(scheme, rest, None)
+    if scheme == 'fd':
+        return DaemonHost(scheme, rest, None)
+    if '/' in rest:
+        raise ValueError('must not contain a path: "tcp://ADDRESS:PORT"')
+    address, port = rest, None
+    if rest.startswith('['):
+        address, bracket, tail = rest[1:].partition(']')
+        if not bracket or (tail and not tail.startswith(':')):
+            raise ValueError('has a malformed IPv6 address: use "tcp://[::1]:2376"')
+        port_text = tail[1:] if tail else ''
+    elif rest.count(':') == 1:
+        address, port_text = rest.split(':')
+    elif ':' in rest:
+        raise ValueError('has an IPv6 address without brackets: use "tcp://[ADDRESS]:PORT"')
+    else:
+        port_text = ''
+    if port_text:
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ValueError('has an invalid port %r' % port_text)
+        port = int(port_text)
+    return DaemonHost(scheme, address, port)
+
+
+# --------------------------------------------------------------------------
+# Filesystem helpers (read-only)
+# --------------------------------------------------------------------------
+
+def nearest_existing_path(path):
+    """``path`` itself when it exists, else its nearest existing parent directory."""
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return path
+
+
+def _unescape_mount_field(field):
+    return re.sub(r'\\([0-7]{3})', lambda m: chr(int(m.group(1), 8)), field)
+
+
+def fstype_from_mounts(path, mounts_text):
+    """Filesystem type of the mount holding ``path`` (longest mount-point prefix; last mount wins)."""
+    best, best_len = None, -1
+    for line in mounts_text.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        mount_point, fstype = _unescape_mount_field(fields[1]), fields[2]
+        prefix = mount_point.rstrip('/') + '/'
+        if (path == mount_point or path.startswith(prefix) or mount_point == '/') and len(mount_point) >= best_len:
+            best, best_len = fstype, len(mount_point)
+    return best
+
+
+def detect_fstype(path, mounts_file='/proc/self/mounts'):
+    """(fstype or None, the existing path that was checked) for ``path`` or its nearest existing parent."""
+    checked = os.path.realpath(nearest_existing_path(path))
+    try:
+        with open(mounts_file) as handle:
+            mounts = handle.read()
+    except (IOError, OSError):
+        return None, checked
+    return fstype_from_mounts(checked, mounts), checked
+
+
+def file_problem(path):
+    """None when ``path`` is a readable regular file, else why not."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return 'does not exist'
+        if exc.errno == errno.EACCES:
+            return 'cannot be reached (permission denied on a parent directory)'
+        return 'cannot be inspected (%s)' % exc.strerror
+    if not stat.S_ISREG(info.st_mode):
+        return 'is not a regular file'
+    if not os.access(path, os.R_OK):
+        return 'is not readable (permission denied)'
+    try:
+        with open(path, 'rb'):
+            pass
+    except (IOError, OSError) as exc:
+        return 'cannot be opened (%s)' % exc.strerror
+    return None
+
+
+# --------------------------------------------------------------------------
+# The checks
+# --------------------------------------------------------------------------
+
+def _suggest(name, candidates):
+    normalized = name.strip().lower().replace('_', '-').replace(' ', '-')
+    if normalized in candidates and normalized != name:
+        return normalized
+    matches = difflib.get_close_matches(normalized, sorted(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _check_keys(settings, ctx, out):
+    """1. unknown, removed, not-yet-supported and silently ignored keys."""
+    for name in sorted(settings):
+        if name in schema.TRAP_KEYS:
+            out.error("'%s': %s" % (name, schema.TRAP_KEYS[name]))
+        elif name in schema.REMOVED_KEYS:
+            removed_in, fix = schema.REMOVED_KEYS[name]
+            if ctx.at_least(removed_in):
+                out.error("'%s' was removed in Engine %s; %s (installed Engine: %s; dockerd refuses to start "
+                          "with it)" % (name, removed_in, fix, ctx.engine))
+            else:
+                out.warn("'%s' is deprecated (removed in Engine %s): %s" % (name, removed_in, fix))
+        elif name in schema.KEYS:
+            _check_key_available(name, ctx, out)
+            if name in schema.DEPRECATED_KEYS:
+                out.warn("'%s' %s" % (name, schema.DEPRECATED_KEYS[name]))
+        else:
+            suggestion = _suggest(name, schema.KEYS)
+            if suggestion:
+                out.error("unknown daemon.json key '%s': did you mean '%s'?" % (name, suggestion))
+            else:
+                out.error("unknown daemon.json key '%s': dockerd refuses to start on keys it does not know; "
+                          "remove it" % name)
+
+
+_ADDED_KEY_HINTS = {
+    'proxies': ' (on older Engines set HTTP_PROXY, HTTPS_PROXY and NO_PROXY in the docker service '
+               'environment instead)',
+}
+
+
+def _check_key_available(name, ctx, out):
+    spec = schema.KEYS[name]
+    if not spec.since or not ctx.older_than(spec.since):
+        return
+    if spec.since_exact:
+        added = 'it was added in Engine %s' % spec.since
+    else:
+        added = 'it was added after Engine 20.10'
+    out.error("'%s' is not supported by the installed Engine %s (%s); dockerd would refuse to start. Remove it "
+              "or upgrade the Engine%s" % (name, ctx.engine, added, _ADDED_KEY_HINTS.get(name, '')))
+
+
+def _check_types(settings, ctx, out):
+    """2. value types (and the few enumerations dockerd checks)."""
+    for name in sorted(settings):
+        kind = schema.key_kind(name)
+        if kind is None or name in schema.TRAP_KEYS:
+            continue
+        value = settings[name]
+        problem = check_value(kind, value)
+        if problem:
+            separator = ',' if problem.startswith('got ') else ';'
+            out.error("'%s' must be %s%s %s" % (name, schema.KIND_DESCRIPTIONS[kind], separator, problem))
+            continue
+        spec = schema.KEYS.get(name)
+        if spec is not None and spec.choices and value not in spec.choices:
+            out.error("'%s' must be one of %s, got %s" % (name, ', '.join(spec.choices), _show(value)))
+
+
+_SECCOMP_SPECIAL = ('builtin', 'unconfined')
+
+
+def _check_paths(settings, ctx, out):
+    """3. paths dockerd needs absolute."""
+    for name in sorted(schema.ABSOLUTE_PATH_KEYS & set(settings)):
+        value = settings[name]
+        if isinstance(value, str) and not os.path.isabs(value):
+            out.error("'%s' must be an absolute path, got %s; write it from the root, e.g. %s"
+                      % (name, _show(value), _show('/' + value.lstrip('./') if value else '/var/lib/docker')))
+    profile = settings.get('seccomp-profile')
+    if isinstance(profile, str) and profile not in _SECCOMP_SPECIAL and not os.path.isabs(profile):
+        out.error("'seccomp-profile' must be an absolute path or one of %s, got %s"
+                  % (', '.join(_SECCOMP_SPECIAL), _show(profile)))
+
+
+def _effective_data_root(settings, ctx):
+    value = settings.get('data-root')
+    if value is None:
+        from_flags = [v for v, _source in ctx.flag_values('data-root') if v]
+        value = from_flags[-1] if from_flags else schema.DEFAULT_DATA_ROOT
+    return value if isinstance(value, str) and os.path.isabs(value) else None
+
+
+def _check_storage(settings, ctx, out):
+    """4. storage driver: removed, unknown, or on the wrong filesystem."""
+    driver = settings.get('storage-driver')
+    if not isinstance(driver, str):
+        return
+    features = settings.get('features') if isinstance(settings.get('features'), dict) else {}
+    snapshotters = features.get(schema.CONTAINERD_SNAPSHOTTER_FEATURE) is True
+    if driver in schema.REMOVED_STORAGE_DRIVERS:
+        deprecated_in, removed_in = schema.REMOVED_STORAGE_DRIVERS[driver]
+        if ctx.at_least(removed_in):
+            out.error("storage driver '%s' was removed in Engine %s (installed Engine: %s); use '%s' "
+                      "(images and containers of the old driver are not migrated)"
+                      % (driver, removed_in, ctx.engine, schema.DEFAULT_STORAGE_DRIVER))
+        else:
+            out.warn("storage driver '%s' is deprecated since Engine %s and removed in %s; plan the move to '%s'"
+                     % (driver, deprecated_in, removed_in, schema.DEFAULT_STORAGE_DRIVER))
+        return
+    known = set(schema.CURRENT_STORAGE_DRIVERS)
+    if snapshotters:
+        known.update(schema.CONTAINERD_SNAPSHOTTERS)
+    if driver not in known:
+        suggestion = _suggest(driver, known)
+        out.error("unknown storage driver '%s'%s; known drivers: %s"
+                  % (driver, " (did you mean '%s'?)" % suggestion if suggestion else '', ', '.join(sorted(known))))
+        return
+    _check_driver_filesystem(driver, settings, ctx, out)
+
+
+def _check_driver_filesystem(driver, settings, ctx, out):
+    required = schema.DRIVER_REQUIRED_FSTYPE.get(driver)
+    data_root = _effective_data_root(settings, ctx)
+    if not required or data_root is None:
+        return
+    if ctx.data_root_fstype:
+        fstype, how = ctx.data_root_fstype, 'as given by data_root_fstype'
+    else:
+        fstype, checked = detect_fstype(data_root, ctx.mounts_file)
+        how = 'checked at %s' % checked + ('' if checked == data_root else ', its nearest existing directory')
+    if fstype is None:
+        out.warn("could not determine the filesystem of data-root '%s'; storage driver '%s' needs %s"
+                 % (data_root, driver, required))
+    elif fstype != required:
+        out.error("storage driver '%s' needs data-root '%s' on a %s filesystem, but it is on %s (%s); dockerd "
+                  "would fail with \"prerequisites for driver not satisfied (wrong filesystem?)\". Mount a %s "
+                  "filesystem there first (the btrfs role does this for btrfs) or choose another storage-driver"
+                  % (driver, data_root, required, fstype, how, required))
+
+
+def _flag_is_true(value):
+    return value.lower() not in ('false', '0', 'f')
+
+
+def _tls_state(settings, ctx):
+    """(TLS on?, how it was switched on) from daemon.json and the dockerd flags."""
+    for name in ('tlsverify', 'tls'):
+        if settings.get(name) is True:
+            return True, '%s: true in daemon.json' % name
+        for value, source in ctx.flag_values(name):
+            if _flag_is_true(value or 'true'):
+                return True, '--%s in %s' % (name, source)
+    return False, None
+
+
+def _check_hosts_and_tls(settings, ctx, out):
+    """5. host URIs, TCP without TLS, port conventions, TLS needs its three files."""
+    tls_on, tls_by = _tls_state(settings, ctx)
+    entries = []
+    hosts = settings.get('hosts')
+    if isinstance(hosts, list):
+        entries.extend((entry, 'daemon.json') for entry in hosts if isinstance(entry, str))
+    for source in ctx.flag_sources:
+        entries.extend((value, source.label) for value in source.parsed.values('hosts'))
+    for entry, source in entries:
+        try:
+            host = parse_host(entry)
+        except ValueError as exc:
+            if source == 'daemon.json':
+                out.error("'hosts' entry %s %s" % (_show(entry), exc))
+            continue
+        if host.scheme == 'tcp':
+            _check_tcp_host(entry, source, host, tls_on, ctx, out)
+    if tls_on:
+        missing = [name for name in schema.TLS_FILE_KEYS
+                   if not settings.get(name) and not any(v for v, _s in ctx.flag_values(name))]
+        if missing:
+            out.error("TLS is on (%s) but %s %s not set; set all three of tlscacert, tlscert and tlskey explicitly "
+                      "(dockerd would otherwise look for ~/.docker/{ca,cert,key}.pem of the user running it)"
+                      % (tls_by, ', '.join("'%s'" % m for m in missing), 'is' if len(missing) == 1 else 'are'))
+
+
+def _check_tcp_host(entry, source, host, tls_on, ctx, out):
+    port = host.port or schema.DEFAULT_TCP_PORT
+    where = '' if source == 'daemon.json' else ' (from %s)' % source
+    if tls_on:
+        if port != schema.TLS_TCP_PORT:
+            out.warn("'hosts' entry %s%s uses TLS on port %d; the convention is %d for TLS"
+                     % (_show(entry), where, port, schema.TLS_TCP_PORT))
+        return
+    if ctx.allow_insecure_tcp:
+        out.warn("'hosts' entry %s%s serves the Docker API over plain TCP without TLS (allowed by "
+                 "allow_insecure_tcp): anyone who reaches it controls this host as root" % (_show(entry), where))
+    else:
+        out.error("'hosts' entry %s%s would serve the Docker API over TCP without TLS: anyone who reaches it controls "
+                  "this host as root. Set tlsverify: true with tlscacert, tlscert and tlskey (port %d by convention), "
+                  "or set allow_insecure_tcp: true to accept the risk"
+                  % (_show(entry), where, schema.TLS_TCP_PORT))
+    if port != schema.PLAINTEXT_TCP_PORT:
+        out.warn("'hosts' entry %s%s is plaintext on port %d; the convention is %d for plaintext and %d for TLS"
+                 % (_show(entry), where, port, schema.PLAINTEXT_TCP_PORT, schema.TLS_TCP_PORT))
+
+
+def _check_tls_files(settings, ctx, out):
+    """6. the TLS files must exist and be readable."""
+    if not ctx.tls_files_must_exist:
+        return
+    for name in schema.TLS_FILE_KEYS:
+        path = settings.get(name)
+        if not isinstance(path, str) or not os.path.isabs(path):
+            continue
+        problem = file_problem(path)
+        if problem:
+            out.error("'%s' points to %s, which %s; dockerd needs it to start with TLS. Put the file there first "
+                      "(the tls role does this) or fix the path" % (name, _show(path), problem))
+
+
+def _check_flag_conflicts(settings, ctx, out):
+    """7. a key also set by a flag stops dockerd ('runtimes' is merged instead)."""
+    names = schema.comparable_keys(settings) - schema.CONFLICT_EXEMPT_KEYS
+    for source in ctx.flag_sources:
+        by_key = source.parsed.keys
+        for name in sorted(names & set(by_key)):
+            flags = ', '.join("'%s'" % text for text in by_key[name])
+            top_key = name.split('.', 1)[0]
+            out.error("'%s' is also set by the flag %s in %s; dockerd refuses to start when a setting is given both "
+                      "ways. Fix: %s, or remove '%s' from the settings" % (name, flags, source.where, source.fix, top_key))
+
+
+CHECKS = (
+    _check_keys,
+    _check_types,
+    _check_paths,
+    _check_storage,
+    _check_hosts_and_tls,
+    _check_tls_files,
+    _check_flag_conflicts,
+)
+
+
+def check(settings, context=None):
+    """Run every check; return a :class:`Findings` with ``errors`` and ``warnings`` (lists of str)."""
+    context = context or ValidationContext()
+    settings = normalize_settings(settings)
+    out = Findings()
+    for run in CHECKS:
+        run(settings, context, out)
+    return out
+
+
+def validate(settings, context=None):
+    """The list of error messages (empty when the settings are fine)."""
+    return check(settings, context).errors
+
+
+def validate_or_raise(settings, context=None):
+    """Like :func:`validate` but raises :class:`ValidationError`; returns the warnings."""
+    findings = check(settings, context)
+    if findings.errors:
+        raise ValidationError(findings.errors)
+    return findings.warnings
+
+
+# --------------------------------------------------------------------------
+# dockerd --validate
+# --------------------------------------------------------------------------
+
+def dockerd_validate_command(dockerd, config_file, unit_flags=None, docker_opts=None):
+    """argv for `dockerd --validate`: our candidate file plus the flags dockerd will really be started with
+    (binary, $VARS, --config-file and --validate removed), so dockerd also sees flag/file conflicts and
+    validates the merged configuration.  --validate stops after loading the configuration and TLS files,
+    before any listener (so `-H fd://` is harmless here)."""
+    return [dockerd, '--validate', '--config-file', config_file] + schema.validate_argv(unit_flags, docker_opts)
+
+
+def config_files_from_flags(*texts):
+    """The --config-file values on the given dockerd command lines (dockerd then ignores the default file)."""
+    return [parsed.value for text in texts if text
+            for parsed in schema.parse_dockerd_flags(text).flags if parsed.flag == '--config-file' and parsed.value]
+
+
+def should_run_dockerd_validate(engine_version):
+    return engine_version is not None and tuple(engine_version) >= schema.VALIDATE_FLAG_SINCE
+
+
+# --------------------------------------------------------------------------
+# Files: read, atomic write, .previous for rollback
+# --------------------------------------------------------------------------
+
+def read_current(path):
+    """(raw bytes or None when missing, parsed dict or None, parse error text or None)."""
+    try:
+        with open(path, 'rb') as handle:
+            raw = handle.read()
+    except (IOError, OSError) as exc:
+        if exc.errno == errno.ENOENT:
+            return None, None, None
+        raise
+    try:
+        text = raw.decode('utf-8-sig')
+        parsed = json.loads(text) if text.strip() else {}
+    except (UnicodeDecodeError, ValueError) as exc:
+        return raw, None, 'not valid JSON (%s)' % exc
+    if not isinstance(parsed, dict):
+        return raw, None, 'not a JSON object'
+    return raw, parsed, None
+
+
+def ensure_directory(path, mode=schema.DEFAULT_CONFIG_DIR_MODE, owner=None):
+    """Create missing directories of ``path`` with ``mode`` (and owner (uid, gid)); return those created."""
+    created = []
+    missing = []
+    current = os.path.abspath(path)
+    while not os.path.isdir(current):
+        missing.append(current)
+        current = os.path.dirname(current)
+    for directory in reversed(missing):
+        os.mkdir(directory, mode)
+        os.chmod(directory, mode)
+        if owner is not None:
+            os.chown(directory, owner[0], owner[1])
+        created.append(directory)
+    return created
+
+
+def atomic_write(path, data, mode=schema.CONFIG_FILE_MODE, owner=None):
+    """Write ``data`` (bytes) to ``path`` atomically (see ``fileutil.atomic_write``)."""
+    fileutil.atomic_write(path, data, mode, owner=owner)
+
+
+def previous_path(path):
+    """The predictable copy the role restores from: ``<path>.previous``."""
+    return path + schema.PREVIOUS_SUFFIX
+
+
+def save_previous(path, current_raw, owner=None):
+    """Keep what ``path`` held before a write in ``<path>.previous``.  An empty ``.previous`` records that
+    there was no file (so a rollback removes ``path``)."""
+    atomic_write(previous_path(path), current_raw or b'', mode=schema.CONFIG_FILE_MODE, owner=owner)
+    return previous_path(path)
+
+
+def restore_previous(path, owner=None, dry_run=False):
+    """Roll ``path`` back to ``<path>.previous``.
+
+    Returns 'restored' (content copied back), 'removed' (``.previous`` is empty: there was no file before,
+    so ``path`` is deleted) or 'unchanged' (already identical / already absent).  Raises IOError/OSError
+    (ENOENT) when there is no ``.previous`` at all.
+    """
+    with open(previous_path(path), 'rb') as handle:
+        saved = handle.read()
+    current, _parsed, _error = read_current(path)
+    if not saved:
+        if current is None:
+            return 'unchanged'
+        if not dry_run:
+            os.unlink(path)
+            fileutil.fsync_directory(os.path.dirname(os.path.abspath(path)))
+        return 'removed'
+    if current == saved:
+        return 'unchanged'
+    if not dry_run:
+        atomic_write(path, saved, mode=schema.CONFIG_FILE_MODE, owner=owner)
+    return 'restored'

@@ -1,5 +1,5 @@
 # The two commands of the README's quick start, and a few helpers.
-.PHONY: demo test lint unit setup clean-demo
+.PHONY: demo test lint unit setup clean-demo bench
 
 demo:  ## create a disposable Debian 12 systemd host and converge harden-docker.yml on it
 	tests/harness/demo.sh
@@ -15,3 +15,6 @@ lint:
 
 clean-demo:
 	tests/harness/demo.sh --destroy
+
+bench:  ## the benchmark: converge and re-run cost, fleet scaling, certificate issuance
+	bench/run.sh

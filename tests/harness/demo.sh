@@ -12,7 +12,7 @@ HOST=hardened-docker-demo
 IMAGE=hardened-docker-test/debian12-systemd:latest
 
 if [ "${1:-}" = --destroy ]; then
-  docker rm -f -v "$HOST" >/dev/null 2>&1 || true
+  "$ROOT/tests/harness/testhost.sh" down "$HOST"
   echo "removed $HOST"
   exit 0
 fi
@@ -21,17 +21,8 @@ fi
 export PATH="$ROOT/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$ROOT/.cache/collections"
 
-if [ "$(docker inspect -f '{{.State.Running}}' "$HOST" 2>/dev/null)" != true ]; then
-  docker rm -f -v "$HOST" >/dev/null 2>&1 || true
-  echo "creating the disposable test host $HOST ($IMAGE)"
-  docker run -d --name "$HOST" --hostname "$HOST" --privileged --cgroupns=host \
-    -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v /var/lib/docker --tmpfs /run --tmpfs /run/lock \
-    "$IMAGE" >/dev/null
-  for _ in $(seq 1 30); do
-    docker exec "$HOST" systemctl is-system-running 2>/dev/null | grep -qE 'running|degraded' && break
-    sleep 1
-  done
-fi
+echo "test host: $HOST ($IMAGE)"
+"$ROOT/tests/harness/testhost.sh" up "$HOST" "$IMAGE"
 
 cd "$ROOT"
 ansible-playbook -i examples/inventory/demo.yml playbooks/harden-docker.yml "$@"

@@ -99,6 +99,22 @@ def test_config_that_stops_dockerd_is_rolled_back(host, garbage_tls):
     assert host.service("docker").is_running
 
 
+def test_dropin_follows_hosts(host):
+    """The -H-free drop-in exists while hosts is set and goes away with it."""
+    dropin = "/etc/systemd/system/docker.service.d/hardened-docker-hosts.conf"
+    rc, out = run_role(host, daemon_hosts=[UNIX, "tcp://127.0.0.1:2375"], daemon_allow_insecure_tcp=True)
+    assert rc == 0, out
+    assert host.file(dropin).exists
+    assert "fd://" not in host.check_output("systemctl show -p ExecStart --value docker.service")
+    assert host.socket("tcp://127.0.0.1:2375").is_listening
+    rc, out = run_role(host)
+    assert rc == 0, out
+    assert not host.file(dropin).exists
+    assert "fd://" in host.check_output("systemctl show -p ExecStart --value docker.service")
+    assert not host.socket("tcp://127.0.0.1:2375").is_listening
+    assert "hosts" not in json.loads(host.file(CONF).content_string)
+
+
 @pytest.fixture(scope="module")
 def images(host):
     """Two locally imported images, so the daemon has data to lose."""

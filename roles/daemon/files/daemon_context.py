@@ -39,8 +39,19 @@ def env_opts(path, variable):
     return run(["sh", "-c", '. "$0" >/dev/null 2>&1; printf "%s" "$' + variable + '"', path])
 
 
+def file_state(path):
+    """Content and owner/mode of a small text file, or None when absent."""
+    try:
+        with open(path) as handle:
+            content = handle.read()
+        st = os.stat(path)
+    except OSError:
+        return {"content": None, "mode": None}
+    return {"content": content, "mode": "%o:%d:%d" % (st.st_mode & 0o7777, st.st_uid, st.st_gid)}
+
+
 def main():
-    env_file, variable = sys.argv[1], sys.argv[2]
+    env_file, variable, dropin = sys.argv[1], sys.argv[2], sys.argv[3]
     dockerd = shutil.which("dockerd") or "/usr/sbin/dockerd"
     version = run([dockerd, "--version"]) if os.path.exists(dockerd) else None
     info = run(["docker", "info", "--format", "{{json .}}"])
@@ -51,7 +62,7 @@ def main():
         "docker_opts": env_opts(env_file, variable),
         "info": json.loads(info) if info else None,
         "image_ids": sorted(set(images.split())) if images else [],
-        "dropin_dir_exists": os.path.isdir("/etc/systemd/system/docker.service.d"),
+        "dropin": file_state(dropin),
     }))
 
 

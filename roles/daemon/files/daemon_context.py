@@ -63,6 +63,8 @@ def main():
         "info": json.loads(info) if info else None,
         "image_ids": sorted(set(images.split())) if images else [],
         "dropin": file_state(dropin),
+        "socket_unit": bool(shutil.which("systemctl")) and run(
+            ["systemctl", "show", "-p", "LoadState", "--value", "docker.socket"]) == "loaded",
     }))
 
 

@@ -825,6 +825,23 @@ def _as_certificate(cert):
     return cert, None
 
 
+def _identity_reasons(obj, target, label, key_source):
+    """Key, key type, subject and SANs of a certificate or CSR against ``target``."""
+    reasons = []
+    actual_key = describe_key(obj.public_key())
+    if target.public_key is not None and not public_keys_equal(obj.public_key(), target.public_key):
+        reasons.append('%s does not match the %s' % (label, key_source))
+    if target.key_description and actual_key != target.key_description:
+        reasons.append('key type changed: %s has %s, wanted %s' % (label, actual_key, target.key_description))
+    if not names_equal(obj.subject, target.subject):
+        reasons.append('subject changed: %s -> %s' % (name_to_string(obj.subject), name_to_string(target.subject)))
+    current_sans = get_subject_alt_names(obj)
+    if set(current_sans) != set(target.subject_alt_names):
+        reasons.append('subject_alt_names changed: %s -> %s' % (
+            ', '.join(sorted(current_sans)) or '(none)', ', '.join(sorted(target.subject_alt_names)) or '(none)'))
+    return reasons
+
+
 def needs_regeneration(cert, target, now=None, label='certificate'):
     """Why ``cert`` has to be (re)issued to match ``target``; ``[]`` when it is up to date.
 
@@ -835,24 +852,8 @@ def needs_regeneration(cert, target, now=None, label='certificate'):
     if cert is None:
         return ['%s %s' % (label, problem)]
 
-    reasons = []
-
-    # key
-    actual_key = describe_key(cert.public_key())
-    if target.public_key is not None and not public_keys_equal(cert.public_key(), target.public_key):
-        reasons.append('%s does not match the %s' % (label, target.key_source))
-    if target.key_description and actual_key != target.key_description:
-        reasons.append('key type changed: %s has %s, wanted %s' % (label, actual_key, target.key_description))
-
-    # subject
-    if not names_equal(cert.subject, target.subject):
-        reasons.append('subject changed: %s -> %s' % (name_to_string(cert.subject), name_to_string(target.subject)))
-
-    # SANs
-    current_sans = get_subject_alt_names(cert)
-    if set(current_sans) != set(target.subject_alt_names):
-        reasons.append('subject_alt_names changed: %s -> %s' % (
-            ', '.join(sorted(current_sans)) or '(none)', ', '.join(sorted(target.subject_alt_names)) or '(none)'))
+    # key, subject, SANs
+    reasons = _identity_reasons(cert, target, label, target.key_source)
 
     # basic constraints / key usage / extended key usage
     try:
@@ -931,17 +932,7 @@ def csr_needs_regeneration(csr, target, label='CSR'):
         signature_ok = False
     if not signature_ok:
         reasons.append('%s signature is invalid' % label)
-    actual_key = describe_key(csr.public_key())
-    if target.public_key is not None and not public_keys_equal(csr.public_key(), target.public_key):
-        reasons.append('%s does not match the private key' % label)
-    if target.key_description and actual_key != target.key_description:
-        reasons.append('key type changed: %s has %s, wanted %s' % (label, actual_key, target.key_description))
-    if not names_equal(csr.subject, target.subject):
-        reasons.append('subject changed: %s -> %s' % (name_to_string(csr.subject), name_to_string(target.subject)))
-    current_sans = get_subject_alt_names(csr)
-    if set(current_sans) != set(target.subject_alt_names):
-        reasons.append('subject_alt_names changed: %s -> %s' % (
-            ', '.join(sorted(current_sans)) or '(none)', ', '.join(sorted(target.subject_alt_names)) or '(none)'))
+    reasons.extend(_identity_reasons(csr, target, label, 'private key'))
     hash_name = _signature_hash_name(csr)
     if hash_name in WEAK_SIGNATURE_HASHES:
         reasons.append('%s is signed with the weak hash %s' % (label, hash_name.upper()))

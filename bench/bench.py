@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,19 +31,36 @@ def log(msg):
     print("[bench %s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
 
 
+def machine_busy_seconds():
+    """CPU seconds spent by the whole machine (all cores, test hosts included) since boot."""
+    with open("/proc/stat") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(cmd, env=None, check=True):
-    start = time.monotonic()
+    """Run cmd; return (proc, wall seconds, cpu) where cpu has the controller's share
+    (cmd and its descendants: ansible workers, docker CLI) and the machine's total."""
+    busy, own, start = machine_busy_seconds(), children_cpu_seconds(), time.monotonic()
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env)
     elapsed = time.monotonic() - start
+    cpu = {"controller_s": round(children_cpu_seconds() - own, 1), "machine_s": round(machine_busy_seconds() - busy, 1)}
     if check and proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:])
         raise SystemExit("command failed (%d): %s" % (proc.returncode, " ".join(cmd)))
-    return proc, elapsed
+    return proc, elapsed, cpu
 
 
 def hosts_up(names):
-    for name in names:
-        run([TESTHOST, "up", name])
+    procs = [subprocess.Popen([TESTHOST, "up", name]) for name in names]
+    if any(p.wait() != 0 for p in procs):
+        raise SystemExit("could not start the test hosts %s" % ", ".join(names))
 
 
 def hosts_down(names):
@@ -80,25 +98,32 @@ def write_inventory(workdir, names):
 def converge(workdir, names):
     inventory = write_inventory(workdir, names)
     cmd = ["ansible-playbook", "-i", inventory, PLAYBOOK, "--forks", str(max(5, len(names)))]
-    proc, elapsed = run(cmd, env=ansible_env())
+    proc, elapsed, cpu = run(cmd, env=ansible_env())
     recap = {}
     for host, counts in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", proc.stdout, re.M):
         recap[host] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", counts)}
     tasks = [(name.strip(), float(secs)) for name, secs in
              re.findall(r"^(.+?) -{3,}\s*(\d+\.\d+)s$", proc.stdout, re.M)]
-    return {"seconds": round(elapsed, 1), "recap": recap, "slowest_tasks": tasks[:10]}
+    return {"seconds": round(elapsed, 1), "cpu": cpu, "recap": recap, "slowest_tasks": tasks[:10]}
 
 
-def floor():
-    name = "hd-bench-floor"
-    hosts_up([name])
+FLOOR_SCRIPT = ("apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io"
+                " && systemctl enable --now docker.service && docker version")
+
+
+def floor(n):
+    """`apt-get install docker.io` and a service start alone, on n fresh hosts at once."""
+    names = ["hd-bench-floor-%d" % i for i in range(n)]
+    hosts_up(names)
     try:
-        _, elapsed = run(["docker", "exec", name, "sh", "-c",
-                          "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io"
-                          " && systemctl enable --now docker.service && docker version"])
+        cmd = ["sh", "-c", " & ".join("docker exec %s sh -c '%s' >/dev/null 2>&1" % (name, FLOOR_SCRIPT)
+                                      for name in names) + " & wait"]
+        _, elapsed, cpu = run(cmd)
+        for name in names:  # every host must have ended up with a running engine
+            run(["docker", "exec", name, "docker", "version"])
     finally:
-        hosts_down([name])
-    return round(elapsed, 1)
+        hosts_down(names)
+    return {"seconds": round(elapsed, 1), "cpu": cpu}
 
 
 def certificate_issuance(rounds):
@@ -137,23 +162,42 @@ def certificate_issuance(rounds):
     return results
 
 
+def verdict(ok):
+    return "met" if ok else "MISSED"
+
+
 def markdown(data):
-    f = data["figures"]
+    f, t, met = data["figures"], data["targets"], data["targets_met"]
+    cores = data["machine"]["cores"]
+    floor1, conv1 = f["floor_s"]["1"], f["fleet_s"]["1"]
     lines = [
         "| measurement | result |", "| --- | --- |",
-        "| floor: `apt-get install docker.io` + service start, fresh Debian 12 host | %.1f s |" % f["floor_s"],
-        "| first converge of harden-docker.yml, fresh Debian 12 host | %.1f s (%+.1f s over the floor; target <= +%d s: %s) |" % (
-            f["first_converge_s"], f["first_converge_s"] - f["floor_s"], TARGETS["first_converge_over_floor_max_s"],
-            "met" if data["targets_met"]["first_converge"] else "MISSED"),
-        "| second run: wall time, tasks, changed | %.1f s, %d tasks, changed=%d (target <= %d s, changed=0: %s) |" % (
-            f["second_run_s"], f["second_run_tasks"], f["second_run_changed"], TARGETS["second_run_max_s"],
-            "met" if data["targets_met"]["second_run"] else "MISSED"),
+        "| floor: `apt-get install docker.io` + service start, one fresh Debian 12 host | %.1f s |" % floor1,
+        "| first converge of harden-docker.yml, one fresh Debian 12 host | %.1f s (floor %+.1f s; target <= +%d s: %s) |" % (
+            conv1, conv1 - floor1, t["first_converge_over_floor_max_s"], verdict(met["first_converge"])),
+        "| second run: wall time, tasks, changed | %.1f s, %d tasks, changed=%d (target <= %d s and changed=0: %s) |" % (
+            f["second_run_s"], f["second_run_tasks"], f["second_run_changed"], t["second_run_max_s"],
+            verdict(met["second_run"])),
     ]
     for n, secs in sorted(f["fleet_s"].items(), key=lambda kv: int(kv[0])):
-        lines.append("| fleet: %s fresh hosts at once (forks %s) | %.1f s (%.2fx one host) |" % (
-            n, n, secs, secs / f["fleet_s"]["1"]))
-    lines.append("| 8 hosts / 1 host target <= %.1fx | %s |" % (
-        TARGETS["fleet8_over_fleet1_max_ratio"], "met" if data["targets_met"]["fleet"] else "MISSED"))
+        lines.append("| fleet: %s fresh hosts at once (forks %s) | %.1f s (%.2fx one host) |" % (n, n, secs, secs / conv1))
+    biggest = max(f["fleet_s"], key=int)
+    if biggest != "1":
+        lines.append("| %s hosts / 1 host, target <= %.1fx | %.2fx: %s |" % (
+            biggest, t["fleet8_over_fleet1_max_ratio"], f["fleet_s"][biggest] / conv1, verdict(met["fleet"])))
+        if biggest in f["floor_s"]:
+            lines.append("| floor on %s hosts at once (docker.io alone, same test hosts) | %.1f s (%.2fx the floor on one) |" % (
+                biggest, f["floor_s"][biggest], f["floor_s"][biggest] / floor1))
+    lines += [
+        "| CPU time of one first converge: whole machine (test host included) / controller (ansible-playbook, workers, docker CLI) | %.1f s / %.1f s |" % (
+            f["cpu_first_converge"]["machine_s"], f["cpu_first_converge"]["controller_s"]),
+        "| CPU time of one second run: whole machine / controller | %.1f s / %.1f s |" % (
+            f["cpu_second_run"]["machine_s"], f["cpu_second_run"]["controller_s"]),
+    ]
+    if biggest != "1":
+        lines.append("| lower bound for %s hosts on this machine's %d cores (%s x one converge's CPU time / cores) | %.1f s (%.2fx one host) |" % (
+            biggest, cores, biggest, int(biggest) * f["cpu_first_converge"]["machine_s"] / cores,
+            int(biggest) * f["cpu_first_converge"]["machine_s"] / cores / conv1))
     for label, ms in f["certificate_ms"].items():
         lines.append("| certificate issuance per host (key + CSR + signature), %s | %.1f ms |" % (label, ms))
     lines += ["", "Slowest tasks of the first converge (profile_tasks):", "", "| task | seconds |", "| --- | --- |"]
@@ -162,17 +206,62 @@ def markdown(data):
     return "\n".join(lines) + "\n"
 
 
+def compare(before_path, after_path):
+    """A before/after table of two result files."""
+    with open(before_path) as handle:
+        before = json.load(handle)
+    with open(after_path) as handle:
+        after = json.load(handle)
+
+    def rows(data):
+        f = data["figures"]
+        out = [("floor, 1 host", "%.1f s" % f["floor_s"]["1"]),
+               ("first converge, 1 host", "%.1f s" % f["fleet_s"]["1"]),
+               ("second run", "%.1f s, %d tasks, changed=%d" % (
+                   f["second_run_s"], f["second_run_tasks"], f["second_run_changed"]))]
+        for n in sorted(f["fleet_s"], key=int)[1:]:
+            out.append(("fleet of %s" % n, "%.1f s (%.2fx)" % (f["fleet_s"][n], f["fleet_s"][n] / f["fleet_s"]["1"])))
+        for n in sorted(f["floor_s"], key=int)[1:]:
+            out.append(("floor on %s hosts" % n, "%.1f s (%.2fx)" % (f["floor_s"][n], f["floor_s"][n] / f["floor_s"]["1"])))
+        out.append(("CPU of one first converge (machine / controller)", "%.1f s / %.1f s" % (
+            f["cpu_first_converge"]["machine_s"], f["cpu_first_converge"]["controller_s"])))
+        out.append(("CPU of one second run (machine / controller)", "%.1f s / %.1f s" % (
+            f["cpu_second_run"]["machine_s"], f["cpu_second_run"]["controller_s"])))
+        return out
+
+    lines = ["| measurement | before (%s, %s) | after (%s, %s) |" % (
+        before.get("commit", "?"), before["date"][:10], after.get("commit", "?"), after["date"][:10]),
+        "| --- | --- | --- |"]
+    after_rows = dict(rows(after))
+    for name, value in rows(before):
+        lines.append("| %s | %s | %s |" % (name, value, after_rows.get(name, "")))
+    return "\n".join(lines) + "\n"
+
+
+def git_commit():
+    proc = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, universal_newlines=True)
+    return proc.stdout.strip() or "unknown"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--fleet", default="1,4,8", help="fleet sizes (default 1,4,8)")
+    parser.add_argument("--fleet", default="1,4,8", help="fleet sizes (default 1,4,8; 1 is always measured)")
     parser.add_argument("--cert-rounds", type=int, default=5)
+    parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"),
+                        help="print a before/after table of two result files and exit")
     args = parser.parse_args()
+    if args.compare:
+        print(compare(*args.compare))
+        return
     os.makedirs(RESULTS, exist_ok=True)
-    sizes = [int(n) for n in args.fleet.split(",")]
+    sizes = sorted(set([1] + [int(n) for n in args.fleet.split(",")]))
 
-    log("floor: docker.io alone")
-    floor_s = floor()
-    log("floor %.1f s" % floor_s)
+    floors = {}
+    for n in sorted(set([1, sizes[-1]])):
+        log("floor: docker.io alone on %d host(s) at once" % n)
+        floors[str(n)] = floor(n)
+        log("floor on %d: %.1f s" % (n, floors[str(n)]["seconds"]))
 
     fleet = {}
     first = second = None
@@ -198,28 +287,34 @@ def main():
     certs = certificate_issuance(args.cert_rounds)
     recap2 = list(second["recap"].values())[0]
     figures = {
-        "floor_s": floor_s,
+        "floor_s": dict((n, v["seconds"]) for n, v in floors.items()),
+        "cpu_floor": dict((n, v["cpu"]) for n, v in floors.items()),
         "first_converge_s": first["seconds"],
+        "cpu_first_converge": first["cpu"],
         "second_run_s": second["seconds"],
+        "cpu_second_run": second["cpu"],
         "second_run_tasks": recap2.get("ok", 0) + recap2.get("changed", 0),
         "second_run_changed": recap2.get("changed", 0),
         "fleet_s": fleet,
         "certificate_ms": certs,
         "slowest_tasks": first["slowest_tasks"],
     }
+    biggest = str(sizes[-1])
     data = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": git_commit(),
         "machine": {"cores": os.cpu_count()},
         "targets": TARGETS,
         "targets_met": {
             "second_run": figures["second_run_s"] <= TARGETS["second_run_max_s"] and figures["second_run_changed"] == 0,
-            "first_converge": figures["first_converge_s"] - floor_s <= TARGETS["first_converge_over_floor_max_s"],
-            "fleet": "8" not in fleet or fleet["8"] / fleet["1"] <= TARGETS["fleet8_over_fleet1_max_ratio"],
+            "first_converge": fleet["1"] - floors["1"]["seconds"] <= TARGETS["first_converge_over_floor_max_s"],
+            "fleet": fleet[biggest] / fleet["1"] <= TARGETS["fleet8_over_fleet1_max_ratio"],
         },
         "figures": figures,
     }
-    with open(os.path.join(RESULTS, "latest.json"), "w") as handle:
-        json.dump(data, handle, indent=2)
+    for name in ("latest.json", "%s.json" % data["commit"]):
+        with open(os.path.join(RESULTS, name), "w") as handle:
+            json.dump(data, handle, indent=2)
     table = markdown(data)
     with open(os.path.join(RESULTS, "latest.md"), "w") as handle:
         handle.write(table)

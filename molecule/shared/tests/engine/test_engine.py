@@ -13,6 +13,17 @@ def test_package_installed(host):
     assert host.package("docker.io").is_installed
 
 
+def test_what_dockerd_uses_is_installed_and_the_other_recommends_are_not(host):
+    # engine_install_recommends is false by default: the few recommended
+    # packages dockerd itself uses, none of git, perl, openssh-client, xauth.
+    for name in ("apparmor", "ca-certificates", "xz-utils"):
+        assert host.package(name).is_installed, name
+    for name in ("git", "openssh-client", "xauth", "needrestart"):
+        assert not host.package(name).is_installed, name
+    # The docker command itself (a package of its own, docker-cli, from Debian 13 on).
+    assert host.exists("docker")
+
+
 def test_dockerd_runs(host):
     assert host.process.filter(comm="dockerd"), "no dockerd process"
 

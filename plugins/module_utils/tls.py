@@ -1417,6 +1417,8 @@ def build_result(result):
         out['subject_alt_names'] = summary.get('subject_alt_names', [])
         out['key_type'] = summary.get('key_type')
         out['common_name'] = _first_attribute(obj.subject, NameOID.COMMON_NAME) if obj is not None else None
+        # The CSR is public: handing it back saves the caller a second read of the file.
+        out['csr'] = obj.public_bytes(serialization.Encoding.PEM).decode('ascii') if obj is not None else None
         return out
     out['certificate_created'] = result.written
     summary = certificate_summary(obj) if obj is not None else {}

@@ -342,6 +342,13 @@ csr_created:
   returned: when O(kind=csr)
   type: bool
   sample: true
+csr:
+  description:
+    - The CSR in PEM form (public data), so that the caller need not read the file again, for example to sign it
+      on the controller. In check mode the existing CSR (V(null) if there is none).
+  returned: when O(kind=csr)
+  type: str
+  sample: "-----BEGIN CERTIFICATE REQUEST-----\nMIIB...\n-----END CERTIFICATE REQUEST-----\n"
 subject:
   description:
     - Subject of the certificate or CSR, RFC 4514 string. Like all the values below it describes the file after the

@@ -86,11 +86,11 @@ def _self_signed_ca():
     return cert, key
 
 
-def run_converge(host, *extra_vars):
+def run_converge(host, *extra_vars, playbook=CONVERGE, options=()):
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--limit", host.backend.get_hostname(),
-           CONVERGE]
+           playbook] + list(options)
     for extra in extra_vars:
         cmd += ["-e", json.dumps(extra)]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env)
@@ -207,3 +207,19 @@ def test_san_change_reissues_and_restarts_exactly_once(host):
     cert = x509.load_pem_x509_certificate(host.file("/etc/docker/tls/server-cert.pem").content)
     sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert "docker-api.example.test" in sans.get_values_for_type(x509.DNSName)
+
+
+def test_check_mode_without_key_or_csr_reports_them_and_changes_nothing(host, tmp_path):
+    """--check on a host that has no key and CSR yet: no failure, the CSR (and so the certificate)
+    reported as to be created, nothing written on the host or next to the CA."""
+    playbook = tmp_path / "tls-only.yml"
+    playbook.write_text("- hosts: all\n  gather_facts: false\n  roles:\n    - role: hardened.docker.tls\n")
+    name = host.backend.get_hostname()
+    host_dir = os.path.join(EPHEMERAL, "tls", "ca", "hosts", name)
+    csr_before = open(os.path.join(host_dir, "server.csr")).read()
+    changed = run_converge(host, {"tls_dir": "/etc/docker/tls-check"}, playbook=str(playbook), options=["--check"])
+    assert "hardened.docker.tls : Generate the server key and CSR on the host (the key never leaves it)" in changed
+    assert "hardened.docker.tls : Create the TLS directory on the host" in changed
+    assert not any("Sign the server certificate" in task or "Install the CA certificate" in task for task in changed)
+    assert not host.file("/etc/docker/tls-check").exists
+    assert open(os.path.join(host_dir, "server.csr")).read() == csr_before

@@ -716,8 +716,11 @@ def test_csr_flow_private_key_never_read_by_signer(ca_dir, tmp_path, monkeypatch
     assert mode_of(csr_params['path']) == 0o444
     host_public = spki(load_key(csr_params['privatekey_path']).public_key())
 
-    # "fetch" the CSR, then make the host directory unreachable for the signer
-    shutil.copy(csr_params['path'], str(signer / 'server.csr'))
+    # the result hands back the CSR (public) exactly as written; the signer gets it from there
+    with open(csr_params['path']) as handle:
+        assert result['csr'] == handle.read()
+    assert result['csr'].startswith('-----BEGIN CERTIFICATE REQUEST-----')
+    (signer / 'server.csr').write_text(result['csr'])
     hidden = tmp_path / 'elsewhere'
     os.rename(str(host), str(hidden))
     reads = []

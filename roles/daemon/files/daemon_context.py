@@ -3,6 +3,9 @@
 
 Read-only: the engine version, the packaged unit's ExecStart, DOCKER_OPTS
 (or OPTIONS) from the environment file, and what the running daemon reports.
+The role runs it with the host's Python reading it on stdin (one remote call,
+no file transfer); the arguments are the environment file, its variable and
+the role's drop-in.
 """
 import json
 import os

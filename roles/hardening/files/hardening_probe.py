@@ -11,8 +11,11 @@ Argument: one JSON object
   daemon_json   path of daemon.json
   audit_rules   path of the compiled audit rules file
   certs_dir     directory of registry certificates (/etc/docker/certs.d)
+  rules_file    the role's audit rules file (content and mode are read)
+  audit_service name of the audit service (whether systemd has it enabled and active)
 
-Prints one JSON object. Python 3.5+ standard library only.
+Prints one JSON object. The role runs it with the host's Python reading it on
+stdin (one remote call, no file transfer). Python 3.5+ standard library only.
 """
 
 import grp
@@ -144,6 +147,15 @@ def cert_not_after(path):
             'days_left': int((not_after - time.time()) // 86400)}
 
 
+def audit_service(name):
+    """Whether systemd has the audit service enabled and active; None where that is unknown (no systemd)."""
+    if not os.path.isdir('/run/systemd/system'):
+        return {'enabled': None, 'active': None}
+    enabled = run(['systemctl', 'is-enabled', name + '.service'])
+    active = run(['systemctl', 'is-active', name + '.service'])
+    return {'enabled': enabled['out'].strip() == 'enabled', 'active': active['out'].strip() == 'active'}
+
+
 def main():
     args = json.loads(sys.argv[1])
     result = {'group': docker_group(args.get('users', []))}
@@ -213,6 +225,8 @@ def main():
         'auditctl_rc': live['rc'], 'auditctl_out': live['out'], 'auditctl_err': live['err'],
         'not_permitted': live['rc'] != 0 and bool(re.search('not permitted', live['err'], re.I)),
         'compiled_path': args['audit_rules'], 'compiled': rules_text,
+        'rules_file': dict(stat_path(args['rules_file']), content=read_text(args['rules_file'])),
+        'service': audit_service(args['audit_service']),
     }
     result['tls_server_certificate'] = cert_not_after(daemon_json.get('tlscert'))
     print(json.dumps(result, sort_keys=True))

@@ -11,8 +11,8 @@ Argument: one JSON object
 Prints one JSON object:
   installed     {package: true|false}
   units         {unit: {"UnitFileState": ..., "ActiveState": ...}}
-  version       the server version `docker version` reports, or ""
-  version_error why it reported none
+  version       the server version `docker version` reports, or "" (the
+                role then waits for the daemon and reports why it failed)
 The role runs this with the host's Python reading it on stdin (one remote call,
 no file transfer). Python 3.5+ standard library only.
 """
@@ -72,14 +72,11 @@ def units(names):
 def main():
     args = json.loads(sys.argv[1])
     result = {'installed': installed(args['packages'], args['pkg_manager']), 'units': units(args['units']),
-              'version': '', 'version_error': ''}
+              'version': ''}
     if os.path.exists(args['socket']):
-        rc, out, err = run(['docker', '--host', 'unix://' + args['socket'], 'version',
-                            '--format', '{{.Server.Version}}'])
+        rc, out, _err = run(['docker', '--host', 'unix://' + args['socket'], 'version',
+                             '--format', '{{.Server.Version}}'])
         result['version'] = out.strip() if rc == 0 else ''
-        result['version_error'] = err if rc != 0 else ''
-    else:
-        result['version_error'] = '%s does not exist' % args['socket']
     print(json.dumps(result, sort_keys=True))
 
 

@@ -7,9 +7,12 @@ host, with the case's variables as extra vars on top of the baseline.
 
 import json
 import os
-import subprocess
+import sys
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests"))
+from playbook_helper import run_for_text  # noqa: E402  pylint: disable=wrong-import-position
 
 PLAYBOOK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "apply-daemon.yml")
 CONF = "/etc/docker/daemon.json"
@@ -17,14 +20,7 @@ UNIX = "unix:///var/run/docker.sock"
 
 
 def run_role(host, **extra_vars):
-    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
-    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
-    cmd = [
-        "ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
-        "--limit", host.backend.get_hostname(), PLAYBOOK, "-e", json.dumps(extra_vars),
-    ]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env)
-    return proc.returncode, " ".join(proc.stdout.split())
+    return run_for_text(host, PLAYBOOK, extra_vars)
 
 
 def conf_sum(host):

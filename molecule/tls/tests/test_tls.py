@@ -6,9 +6,9 @@ bundle the role wrote to the controller.
 """
 
 import datetime
-import json
 import os
 import subprocess
+import sys
 
 import docker
 import pytest
@@ -17,6 +17,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests"))
+from playbook_helper import run_for_changed  # noqa: E402  pylint: disable=wrong-import-position
 
 EPHEMERAL = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
 CA_DIR = os.path.join(EPHEMERAL, "tls", "ca")
@@ -87,21 +90,7 @@ def _self_signed_ca():
 
 
 def run_converge(host, *extra_vars, playbook=CONVERGE, options=()):
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
-    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
-    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--limit", host.backend.get_hostname(),
-           playbook] + list(options)
-    for extra in extra_vars:
-        cmd += ["-e", json.dumps(extra)]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    # Warnings may precede the callback's JSON document, other callbacks'
-    # output may follow it.
-    start = 0 if proc.stdout.startswith("{") else proc.stdout.find("\n{") + 1
-    result, _ = json.JSONDecoder().raw_decode(proc.stdout[start:])
-    changed = [task["task"]["name"] for play in result["plays"] for task in play["tasks"]
-               if any(r.get("changed") for r in task["hosts"].values())]
-    return changed
+    return run_for_changed(host, playbook, *extra_vars, options=options)
 
 
 def dockerd_pid(host):

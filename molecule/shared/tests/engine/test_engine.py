@@ -1,8 +1,13 @@
 """The engine role's result on a real test host."""
 
+import os
 import re
+import sys
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from playbook_helper import run_for_text  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def _systemd(host):
@@ -79,3 +84,23 @@ def test_container_runs(host, local_image):
     out = host.run("docker run --rm %s /bin/busybox echo hello-from-container", local_image)
     assert out.rc == 0, out.stderr
     assert out.stdout.strip() == "hello-from-container"
+
+
+def test_missing_docker_command_fails_at_once_and_a_run_puts_it_back(host, tmp_path):
+    if not host.package("docker-cli").is_installed:
+        pytest.skip("docker.io ships the docker command itself here (Debian 12)")
+    playbook = tmp_path / "engine.yml"
+    playbook.write_text("- hosts: all\n  gather_facts: false\n  roles:\n    - role: hardened.docker.engine\n")
+    host.check_output("DEBIAN_FRONTEND=noninteractive apt-get remove -y -q docker-cli")
+    try:
+        # As on a distribution whose separate CLI package the role does not know.
+        rc, out = run_for_text(host, str(playbook), {"_engine_cli_split": False})
+        assert rc != 0, out
+        assert "The docker command is missing although docker.io is installed" in out, out
+        assert "add it to engine_extra_packages" in out, out
+        assert "RETRYING" not in out, "waited for a command that cannot appear"
+    finally:
+        rc, out = run_for_text(host, str(playbook))
+    assert rc == 0, out
+    assert host.package("docker-cli").is_installed
+    assert host.exists("docker")

@@ -24,6 +24,7 @@ import re
 import stat
 
 from ansible_collections.hardened.docker.plugins.module_utils import daemon_schema as schema
+from ansible_collections.hardened.docker.plugins.module_utils import _host_state as host_state
 from ansible_collections.hardened.docker.plugins.module_utils import fileutil
 
 
@@ -456,22 +457,10 @@ def nearest_existing_path(path):
     return path
 
 
-def _unescape_mount_field(field):
-    return re.sub(r'\\([0-7]{3})', lambda m: chr(int(m.group(1), 8)), field)
-
-
 def fstype_from_mounts(path, mounts_text):
     """Filesystem type of the mount holding ``path`` (longest mount-point prefix; last mount wins)."""
-    best, best_len = None, -1
-    for line in mounts_text.splitlines():
-        fields = line.split()
-        if len(fields) < 3:
-            continue
-        mount_point, fstype = _unescape_mount_field(fields[1]), fields[2]
-        prefix = mount_point.rstrip('/') + '/'
-        if (path == mount_point or path.startswith(prefix) or mount_point == '/') and len(mount_point) >= best_len:
-            best, best_len = fstype, len(mount_point)
-    return best
+    entry = host_state.mount_for(path, host_state.parse_mounts(mounts_text))
+    return entry['fstype'] if entry else None
 
 
 def detect_fstype(path, mounts_file='/proc/self/mounts'):

@@ -1,0 +1,257 @@
+"""Unit tests of the host-state parsers and of the reader with a scripted command runner."""
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.hardened.docker.plugins.module_utils import _host_state as hs
+
+MOUNTS = """\
+/dev/vda1 / ext4 rw,relatime 0 0
+proc /proc proc rw,nosuid 0 0
+/dev/vdb /var/lib/docker btrfs rw,relatime,space_cache 0 0
+/dev/vdc /srv/my\\040data xfs rw,pquota 0 0
+overlay /var/lib/docker/overlay2/abc/merged overlay rw 0 0
+"""
+
+
+def test_parse_mounts_unescapes_and_keeps_options():
+    table = hs.parse_mounts(MOUNTS)
+    assert table[3] == {'source': '/dev/vdc', 'target': '/srv/my data', 'fstype': 'xfs', 'options': ['rw', 'pquota']}
+    assert len(table) == 5
+
+
+@pytest.mark.parametrize('path,target', [
+    ('/var/lib/docker', '/var/lib/docker'),
+    ('/var/lib/docker/volumes/x', '/var/lib/docker'),
+    ('/var/lib/dockerx', '/'),
+    ('/srv/my data/y', '/srv/my data'),
+    ('/etc', '/'),
+])
+def test_mount_for_takes_the_longest_prefix(path, target):
+    assert hs.mount_for(path, hs.parse_mounts(MOUNTS))['target'] == target
+
+
+def test_mount_for_last_of_equal_targets_wins():
+    table = hs.parse_mounts('/dev/a /x ext4 rw 0 0\n/dev/b /x btrfs rw 0 0\n/dev/r / ext4 rw 0 0\n')
+    assert hs.mount_for('/x/y', table)['source'] == '/dev/b'
+
+
+SYSTEMCTL_SHOW = """\
+FragmentPath=/lib/systemd/system/docker.service
+DropInPaths=/etc/systemd/system/docker.service.d/override.conf /etc/systemd/system/docker.service.d/z.conf
+ExecStart={ path=/usr/sbin/dockerd ; argv[]=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }
+EnvironmentFiles=/etc/default/docker (ignore_errors=yes)
+Environment=A=1 "B=two words"
+"""
+
+
+def test_systemctl_show_and_exec_start():
+    props = hs.parse_systemctl_show(SYSTEMCTL_SHOW)[0]
+    assert props['DropInPaths'].split()[1].endswith('z.conf')
+    assert hs.exec_start_argv(props['ExecStart']) == (
+        '/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS')
+    assert hs.parse_unit_environment(props['Environment']) == {'A': '1', 'B': 'two words'}
+
+
+def test_exec_start_argv_takes_the_last_command():
+    value = ('{ path=/usr/bin/true ; argv[]=/usr/bin/true ; ignore_errors=no ; } '
+             '{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd --debug ; ignore_errors=no ; }')
+    assert hs.exec_start_argv(value) == '/usr/bin/dockerd --debug'
+    assert hs.exec_start_argv('') == ''
+
+
+def test_systemctl_show_several_units():
+    blocks = hs.parse_systemctl_show('Id=a.service\nActiveState=active\n\nId=b.socket\nActiveState=inactive\n')
+    assert [b['Id'] for b in blocks] == ['a.service', 'b.socket']
+
+
+def test_unit_file_exec_start_skips_the_clearing_line():
+    text = '[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/x\n'
+    assert hs.unit_file_exec_start(text) == '/usr/sbin/dockerd --containerd=/x'
+    assert hs.unit_file_exec_start('[Unit]\n') == ''
+
+
+def test_env_file_parsing_and_expansion():
+    env = hs.parse_env_assignments('# c\nexport DOCKER_OPTS="--dns 10.0.0.2 --debug"\nFOO=bar # note\nbad line\n')
+    assert env == {'DOCKER_OPTS': '--dns 10.0.0.2 --debug', 'FOO': 'bar'}
+    assert hs.expand_variables('dockerd $DOCKER_OPTS ${FOO} $NOPE', env) == 'dockerd --dns 10.0.0.2 --debug bar '
+
+
+def test_flag_args_use_the_collection_parser():
+    assert hs.flag_args('/usr/sbin/dockerd -H fd:// --containerd=/run/c.sock --icc=false') == [
+        '-H fd://', '--containerd=/run/c.sock', '--icc=false']
+
+
+INSPECT = {
+    'Id': '0123456789abcdef', 'Name': '/web', 'Image': 'sha256:1',
+    'Config': {'Image': 'tiny:1', 'Healthcheck': {'Test': ['CMD', 'true']}, 'User': ''},
+    'State': {'Pid': 42, 'StartedAt': 't', 'Health': {'Status': 'healthy'}},
+    'HostConfig': {'Privileged': True, 'NetworkMode': 'host', 'PidMode': 'host', 'IpcMode': 'private',
+                   'Memory': 64 << 20, 'CpuShares': 512, 'ReadonlyRootfs': True,
+                   'SecurityOpt': ['seccomp=unconfined'], 'RestartPolicy': {'Name': 'always'},
+                   'PortBindings': {'80/tcp': [{'HostIp': '', 'HostPort': '8080'}],
+                                    '81/tcp': [{'HostIp': '127.0.0.1', 'HostPort': '8081'}]}},
+    'Mounts': [{'Type': 'bind', 'Source': '/var/run/docker.sock', 'Destination': '/s', 'RW': False}],
+}
+
+
+def test_container_summary():
+    c = hs.container_summary(INSPECT)
+    assert (c['id'], c['name'], c['image'], c['pid']) == ('0123456789ab', 'web', 'tiny:1', 42)
+    assert c['privileged'] and c['readonly_rootfs'] and c['healthcheck']
+    assert (c['network_mode'], c['pid_mode'], c['memory'], c['cpu_shares']) == ('host', 'host', 64 << 20, 512)
+    assert c['port_bindings'] == [{'container_port': '80/tcp', 'host_ip': '', 'host_port': '8080'},
+                                  {'container_port': '81/tcp', 'host_ip': '127.0.0.1', 'host_port': '8081'}]
+    assert c['mounts'] == [{'type': 'bind', 'source': '/var/run/docker.sock', 'destination': '/s', 'rw': False}]
+    assert c['restart_policy'] == 'always'
+
+
+def test_container_summary_of_a_minimal_document():
+    c = hs.container_summary({'Config': {'Healthcheck': {'Test': ['NONE']}}})
+    assert not c['healthcheck'] and c['memory'] == 0 and c['port_bindings'] == [] and c['restart_policy'] == 'no'
+
+
+def test_events_summary():
+    lines = '\n'.join(json.dumps(d) for d in [
+        {'Type': 'container', 'Action': 'die', 'time': 0, 'Actor': {'Attributes': {'name': 'a', 'image': 'i', 'exitCode': '137'}}},
+        {'Type': 'container', 'Action': 'oom', 'time': 86400, 'Actor': {'Attributes': {'name': 'a', 'image': 'i'}}},
+        {'Type': 'network', 'Action': 'connect'},
+    ]) + '\nnot json\n'
+    events = hs.summarize_events(hs.parse_json_lines(lines))
+    assert events['died'] == [{'name': 'a', 'image': 'i', 'time': '1970-01-01T00:00:00Z', 'exit_code': '137'}]
+    assert events['oom'] == [{'name': 'a', 'image': 'i', 'time': '1970-01-02T00:00:00Z'}]
+
+
+def test_cert_summary():
+    summary = hs.cert_summary({'not_after_epoch': 10 * 86400, 'sans': [('DNS', 'h'), ('IP Address', '10.0.0.1')]},
+                              now=86400 * 2.5)
+    assert summary == {'not_after': '1970-01-11T00:00:00Z', 'days_left': 7, 'subject_alt_names': ['DNS:h', 'IP:10.0.0.1']}
+
+
+def test_decode_certificate_reads_a_real_certificate(tmp_path):
+    from ansible_collections.hardened.docker.plugins.module_utils import tls
+    cert = tmp_path / 'ca.pem'
+    key = tls.generate_private_key('ecdsa', 256)
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+    import datetime
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'x')])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    built = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+             .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=30))
+             .add_extension(x509.SubjectAlternativeName([x509.DNSName('h.example')]), critical=False)
+             .sign(key, hashes.SHA256()))
+    cert.write_bytes(built.public_bytes(serialization.Encoding.PEM))
+    summary = hs.cert_summary(hs.decode_certificate(str(cert)))
+    assert summary['days_left'] in (29, 30)
+    assert summary['subject_alt_names'] == ['DNS:h.example']
+
+
+def test_unix_socket_from_hosts():
+    assert hs.unix_socket_from_hosts(['tcp://0.0.0.0:2376', 'unix:///run/d.sock']) == '/run/d.sock'
+    assert hs.unix_socket_from_hosts(None) == '/var/run/docker.sock'
+
+
+def test_expand_subsets():
+    assert hs.expand_subsets(['all', '!events']) == set(hs.ALL_SUBSETS) - {'events'}
+    assert hs.expand_subsets(['engine']) == {'engine'}
+    assert 'btrfs' not in hs.expand_subsets(None)
+
+
+class Script(object):
+    """A command runner that answers from a table and records what it was asked."""
+
+    def __init__(self, answers, missing=()):
+        self.answers = answers
+        self.missing = set(missing)
+        self.calls = []
+
+    def run(self, argv):
+        self.calls.append(argv)
+        for prefix, answer in self.answers:
+            if argv[:len(prefix)] == prefix:
+                return answer
+        return 1, '', 'unexpected command %s' % argv
+
+    def which(self, name):
+        return None if name in self.missing else '/usr/bin/' + name
+
+
+def test_reader_without_docker_says_so_and_does_not_fail(tmp_path):
+    script = Script([], missing={'docker', 'dockerd', 'containerd', 'runc', 'systemctl', 'dpkg-query', 'rpm',
+                                 'auditctl', 'augenrules'})
+    state = hs.read_host(script.run, script.which, {'daemon_config_path': str(tmp_path / 'daemon.json')})
+    assert state['engine']['installed'] is False and state['engine']['running'] is False
+    assert state['docker_info'] == {} and 'not found' in state['docker_info_error']
+    assert state['daemon_json'] == {'path': str(tmp_path / 'daemon.json'), 'exists': False, 'settings': {}, 'error': None}
+    assert state['counts'] == {'images': None, 'containers': None, 'running': None, 'volumes': None}
+    assert state['containers'] == [] and state['events']['error'] == 'docker did not answer'
+    assert state['audit']['source'] in ('none', 'compiled rules file')
+    assert state['data_root_source'] in ('default', 'dockerd command line')
+    # Nothing but read-only commands was asked for.
+    assert all(c[0] in ('auditctl',) for c in script.calls) or script.calls == []
+
+
+def test_reader_with_a_stopped_daemon(tmp_path):
+    cfg = tmp_path / 'daemon.json'
+    cfg.write_text('{"data-root": "/srv/docker", "log-driver": "journald"}')
+    script = Script([
+        (['docker', '--host', 'unix:///var/run/docker.sock', 'info'],
+         (0, json.dumps({'ServerErrors': ['Cannot connect to the Docker daemon']}), '')),
+    ], missing={'systemctl', 'auditctl'})
+    state = hs.read_host(script.run, script.which, {'daemon_config_path': str(cfg), 'gather_subset': ['storage']})
+    assert state['docker_info'] == {}
+    assert state['docker_info_error'] == 'Cannot connect to the Docker daemon'
+    assert (state['data_root'], state['data_root_source']) == ('/srv/docker', 'daemon.json')
+    assert state['system_df'] == []
+
+
+def test_reader_with_a_bad_daemon_json(tmp_path):
+    cfg = tmp_path / 'daemon.json'
+    cfg.write_text('{"debug": tru')
+    script = Script([], missing={'docker', 'systemctl'})
+    state = hs.read_host(script.run, script.which, {'daemon_config_path': str(cfg), 'gather_subset': ['engine']})
+    assert state['daemon_json']['exists'] and state['daemon_json']['settings'] == {}
+    assert state['daemon_json']['error']
+
+
+def test_reader_reads_running_containers_and_packages(tmp_path):
+    info = {'ServerVersion': '26.1.5', 'DockerRootDir': '/var/lib/docker', 'Images': 2, 'Containers': 1,
+            'ContainersRunning': 1}
+    sock = ['docker', '--host', 'unix:///var/run/docker.sock']
+    script = Script([
+        (sock + ['info'], (0, json.dumps(info), '')),
+        (sock + ['ps'], (0, 'abc\n', '')),
+        (sock + ['inspect', 'abc'], (0, json.dumps([INSPECT]), '')),
+        (['dpkg-query'], (1, 'docker.io\tinstalled\t26.1.5+dfsg1-9\nrunc\tnot-installed\t\n', '')),
+        (['dockerd', '--version'], (0, 'Docker version 26.1.5+dfsg1, build a72d7cd\n', '')),
+        (['containerd', '--version'], (0, 'containerd 1.7\n', '')),
+        (['runc', '--version'], (0, 'runc version 1.1.15\ncommit: x\n', '')),
+    ], missing={'systemctl'})
+    state = hs.read_host(script.run, script.which, {'daemon_config_path': str(tmp_path / 'd.json'),
+                                                    'gather_subset': ['engine', 'containers'], 'packages': ['foo']})
+    assert state['engine']['running'] and state['engine']['server_version'] == '26.1.5'
+    assert state['engine']['runc_version'] == 'runc version 1.1.15'
+    assert state['packages']['docker.io'] == {'installed': True, 'version': '26.1.5+dfsg1-9'}
+    assert state['packages']['runc'] == {'installed': False, 'version': ''}
+    assert state['packages']['foo'] == {'installed': False, 'version': ''}
+    assert [c['name'] for c in state['containers']] == ['web']
+    assert state['counts']['running'] == 1
+
+
+def test_skeleton_match_per_component():
+    assert hs.matches_skeleton('overlay2', 'overlay2')
+    assert hs.matches_skeleton('network/files', 'network/*')
+    assert not hs.matches_skeleton('network/files/x', 'network/*')
+
+
+def test_stat_path(tmp_path):
+    f = tmp_path / 'f'
+    f.write_text('x')
+    os.chmod(str(f), 0o640)
+    st = hs.stat_path(str(f))
+    assert st['exists'] and st['mode'] == '0640' and st['kind'] == 'file'
+    assert hs.stat_path(str(tmp_path / 'missing')) == {'exists': False}

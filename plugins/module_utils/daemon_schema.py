@@ -410,13 +410,14 @@ def comparable_keys(settings):
 class ParsedFlag(object):
     """One flag found on a dockerd command line."""
 
-    __slots__ = ('flag', 'value', 'text', 'keys')
+    __slots__ = ('flag', 'value', 'text', 'keys', 'tokens')
 
-    def __init__(self, flag, value, text, keys):
+    def __init__(self, flag, value, text, keys, tokens=()):
         self.flag = flag      # '-H', '--containerd', ...
         self.value = value    # the value as written, '' for a bare boolean flag
         self.text = text      # how it was written: '-H fd://', '--containerd=/run/...'
         self.keys = keys      # daemon.json keys it sets (empty tuple when none/unknown)
+        self.tokens = tokens  # indexes of its words in DockerdCommandLine.words
 
     def __repr__(self):
         return 'ParsedFlag(%r)' % (self.text,)
@@ -425,9 +426,10 @@ class ParsedFlag(object):
 class DockerdCommandLine(object):
     """Result of :func:`parse_dockerd_flags`."""
 
-    def __init__(self, flags, unknown):
+    def __init__(self, flags, unknown, words=()):
         self.flags = flags        # list of ParsedFlag, in order
         self.unknown = unknown    # texts of flags that are not in the table
+        self.words = list(words)  # every word of the command line, the binary included
 
     @property
     def keys(self):
@@ -484,15 +486,16 @@ def parse_dockerd_flags(text):
         tokens[0] = _strip_exec_prefix(tokens[0])
         if not tokens[0]:
             tokens.pop(0)
+    index = 0
     if tokens and _is_binary(tokens[0]):
-        tokens.pop(0)
-        if tokens and tokens[0] == 'daemon':  # ancient `docker daemon ...`
-            tokens.pop(0)
+        index = 1
+        if len(tokens) > 1 and tokens[1] == 'daemon':  # ancient `docker daemon ...`
+            index = 2
 
     flags, unknown = [], []
-    index = 0
     while index < len(tokens):
         token = tokens[index]
+        first = index
         index += 1
         if _is_variable(token) or not token.startswith('-') or token in ('-', '--'):
             continue
@@ -512,10 +515,31 @@ def parse_dockerd_flags(text):
                 value = following
                 text_used = token + ' ' + following
                 index += 1
-        flags.append(ParsedFlag(flag, value, text_used, FLAG_TO_KEYS.get(flag, ())))
+        flags.append(ParsedFlag(flag, value, text_used, FLAG_TO_KEYS.get(flag, ()), tuple(range(first, index))))
         if not known:
             unknown.append(text_used)
-    return DockerdCommandLine(flags, unknown)
+    return DockerdCommandLine(flags, unknown, tokens)
+
+
+def _quote_word(word):
+    if word and not any(c.isspace() or c in '"\'\\' for c in word):
+        return word
+    return '"%s"' % word.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def without_key_flags(text, keys):
+    """The command line ``text`` without the flags that set any of the daemon.json ``keys``.
+
+    The binary, variables (``$DOCKER_OPTS``) and every other flag stay in order:
+    ``/usr/sbin/dockerd -H fd:// --containerd=/run/c.sock $DOCKER_OPTS`` without ``hosts`` is
+    ``/usr/sbin/dockerd --containerd=/run/c.sock $DOCKER_OPTS``.
+    """
+    parsed = parse_dockerd_flags(text)
+    drop = set()
+    for flag in parsed.flags:
+        if set(flag.keys) & set(keys):
+            drop.update(flag.tokens)
+    return ' '.join(_quote_word(word) for index, word in enumerate(parsed.words) if index not in drop)
 
 
 def keys_set_by_flags(text):

@@ -278,3 +278,23 @@ def test_validate_argv_drops_binary_variables_and_config_file():
 def test_validate_argv_of_nothing():
     assert schema.validate_argv(None, '') == []
     assert schema.validate_argv('/usr/bin/dockerd $DOCKER_OPTS') == []
+
+
+@pytest.mark.parametrize('text,expected', [
+    ('/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS',
+     '/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock $DOCKER_OPTS'),
+    ('/usr/bin/dockerd -H unix:///x --host=tcp://1.2.3.4:2376 -Hfd:// -H=fd:// --debug',
+     '/usr/bin/dockerd --debug'),
+    ('/usr/bin/dockerd --label "a b" -H fd://', '/usr/bin/dockerd --label "a b"'),
+    ('/usr/bin/dockerd --containerd /run/c.sock', '/usr/bin/dockerd --containerd /run/c.sock'),
+    ('', ''),
+])
+def test_without_key_flags(text, expected):
+    assert schema.without_key_flags(text, ['hosts']) == expected
+
+
+def test_without_key_flags_keeps_other_keys_and_the_filter_wraps_it():
+    from ansible_collections.hardened.docker.plugins.filter.dockerd_flags import FilterModule
+    text = '/usr/bin/dockerd -H fd:// --debug --log-level=warn'
+    assert schema.without_key_flags(text, ['debug', 'log-level']) == '/usr/bin/dockerd -H fd://'
+    assert FilterModule().filters()['dockerd_without_flags'](text, ['hosts']) == '/usr/bin/dockerd --debug --log-level=warn'

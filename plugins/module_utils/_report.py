@@ -19,12 +19,8 @@ import html
 import re
 import xml.etree.ElementTree as ET
 
-ERROR = 'error'
-FAIL = 'fail'
-MANUAL = 'manual'
-WAIVED = 'waived'
-NOT_APPLICABLE = 'not_applicable'
-PASS = 'pass'
+from ansible_collections.hardened.docker.plugins.module_utils._cis import (  # noqa: E402
+    ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, WAIVED)
 
 # Worst first.
 STATUSES = (ERROR, FAIL, MANUAL, WAIVED, NOT_APPLICABLE, PASS)

@@ -23,6 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
 TESTHOST = os.path.join(ROOT, "tests", "harness", "testhost.sh")
 PLAYBOOK = os.path.join(ROOT, "playbooks", "harden-docker.yml")
+AUDIT_PLAYBOOK = os.path.join(ROOT, "playbooks", "audit-docker.yml")
 KEY_TYPES = [("ecdsa", 256), ("ecdsa", 384), ("ed25519", None), ("rsa", 2048), ("rsa", 3072), ("rsa", 4096)]
 TARGETS = {"second_run_max_s": 15, "first_converge_over_floor_max_s": 60, "fleet8_over_fleet1_max_ratio": 3.0}
 
@@ -105,6 +106,43 @@ def converge(workdir, names):
     tasks = [(name.strip(), float(secs)) for name, secs in
              re.findall(r"^(.+?) -{3,}\s*(\d+\.\d+)s$", proc.stdout, re.M)]
     return {"seconds": round(elapsed, 1), "cpu": cpu, "recap": recap, "slowest_tasks": tasks[:10]}
+
+
+def audit(workdir, names):
+    """The read-only audit playbook on hosts that run Docker: wall time, controller CPU, tasks per host."""
+    inventory = write_inventory(workdir, names)
+    cmd = ["ansible-playbook", "-i", inventory, AUDIT_PLAYBOOK, "--forks", str(max(5, len(names))),
+           "-e", json.dumps({"audit_report_dir": os.path.join(workdir, "audit"), "audit_console": False})]
+    env = ansible_env()
+    env.pop("ANSIBLE_CALLBACKS_ENABLED")
+    proc, elapsed, cpu = run(cmd, env=env)
+    recap = [{k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", counts)}
+             for _host, counts in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", proc.stdout, re.M)]
+    with open(os.path.join(workdir, "audit", "fleet.json")) as handle:
+        statuses = sorted(set(h["status"] for h in json.load(handle)["hosts"]))
+    return {"seconds": round(elapsed, 1), "cpu": cpu, "hosts": len(names), "statuses": statuses,
+            "controller_s_per_host": round(cpu["controller_s"] / len(names), 2),
+            "tasks_per_host": max(r.get("ok", 0) + r.get("changed", 0) for r in recap) if recap else 0}
+
+
+def audit_only(sizes):
+    """The audit on n hosts that only have docker.io (installed as in the floor), for each n."""
+    results = {}
+    names = ["hd-bench-audit-%d" % i for i in range(max(sizes))]
+    workdir = tempfile.mkdtemp(prefix="hd-bench-audit-")
+    hosts_up(names)
+    try:
+        run(["sh", "-c", " & ".join("docker exec %s sh -c '%s' >/dev/null 2>&1" % (name, FLOOR_SCRIPT)
+                                    for name in names) + " & wait"])
+        audit(workdir, names[:1])  # warm-up: Python byte-code caches on the controller and the hosts
+        for n in sizes:
+            results[str(n)] = audit(workdir, names[:n])
+            log("audit of %d host(s): %.1f s, controller CPU %.1f s" % (n, results[str(n)]["seconds"],
+                                                                         results[str(n)]["cpu"]["controller_s"]))
+    finally:
+        hosts_down(names)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return results
 
 
 FLOOR_SCRIPT = ("apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io"
@@ -198,6 +236,9 @@ def markdown(data):
         lines.append("| lower bound for %s hosts on this machine's %d cores (%s x one converge's CPU time / cores) | %.1f s (%.2fx one host) |" % (
             biggest, cores, biggest, int(biggest) * f["cpu_first_converge"]["machine_s"] / cores,
             int(biggest) * f["cpu_first_converge"]["machine_s"] / cores / conv1))
+    for n, a in sorted(f.get("audit", {}).items(), key=lambda kv: int(kv[0])):
+        lines.append("| audit-docker.yml on %s converged host(s): wall time / controller CPU (per host) / tasks per host | %.1f s / %.1f s (%.2f s) / %d |" % (
+            n, a["seconds"], a["cpu"]["controller_s"], a["controller_s_per_host"], a["tasks_per_host"]))
     for label, ms in f["certificate_ms"].items():
         lines.append("| certificate issuance per host (key + CSR + signature), %s | %.1f ms |" % (label, ms))
     lines += ["", "Slowest tasks of the first converge (profile_tasks):", "", "| task | seconds |", "| --- | --- |"]
@@ -248,11 +289,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fleet", default="1,4,8", help="fleet sizes (default 1,4,8; 1 is always measured)")
     parser.add_argument("--cert-rounds", type=int, default=5)
+    parser.add_argument("--audit-only", metavar="SIZES",
+                        help="only time the audit playbook on this many docker.io hosts (e.g. 1,8) and exit")
     parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"),
                         help="print a before/after table of two result files and exit")
     args = parser.parse_args()
     if args.compare:
         print(compare(*args.compare))
+        return
+    if args.audit_only:
+        print(json.dumps(audit_only(sorted(int(n) for n in args.audit_only.split(","))), indent=2))
         return
     os.makedirs(RESULTS, exist_ok=True)
     sizes = sorted(set([1] + [int(n) for n in args.fleet.split(",")]))
@@ -264,6 +310,7 @@ def main():
         log("floor on %d: %.1f s" % (n, floors[str(n)]["seconds"]))
 
     fleet = {}
+    audits = {}
     first = second = None
     for n in sizes:
         names = ["hd-bench-%d-%d" % (n, i) for i in range(n)]
@@ -279,6 +326,9 @@ def main():
                 log("second run on one host")
                 second = converge(workdir, names)
                 log("second run %.1f s" % second["seconds"])
+            if n in (1, sizes[-1]):
+                audits[str(n)] = audit(workdir, names)
+                log("audit of %d host(s): %.1f s" % (n, audits[str(n)]["seconds"]))
         finally:
             hosts_down(names)
             shutil.rmtree(workdir, ignore_errors=True)
@@ -297,6 +347,7 @@ def main():
         "second_run_changed": recap2.get("changed", 0),
         "fleet_s": fleet,
         "certificate_ms": certs,
+        "audit": audits,
         "slowest_tasks": first["slowest_tasks"],
     }
     biggest = str(sizes[-1])

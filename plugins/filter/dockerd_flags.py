@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: dockerd_without_flags
 short_description: A dockerd command line without the flags that set given daemon.json keys
-version_added: 0.2.0
+version_added: 0.1.0
 author:
   - hardened.docker maintainers
 description:

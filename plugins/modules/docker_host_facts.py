@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: docker_host_facts
 short_description: Read everything about a Docker host that the hardened.docker roles and the CIS audit judge
-version_added: 0.2.0
+version_added: 0.1.0
 author:
   - hardened.docker maintainers
 description:

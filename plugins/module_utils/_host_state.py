@@ -37,9 +37,10 @@ from ansible_collections.hardened.docker.plugins.module_utils import daemon_sche
 
 #: Every subset the reader knows; ``all`` is every subset except ``btrfs`` and ``tls_dir``,
 #: which need their own parameters.
-SUBSETS = ('engine', 'daemon', 'files', 'audit', 'containers', 'events', 'storage', 'network', 'images',
-           'tls_dir', 'btrfs')
-ALL_SUBSETS = ('engine', 'daemon', 'files', 'audit', 'containers', 'events', 'storage', 'network', 'images')
+SUBSETS = ('engine', 'daemon', 'files', 'audit', 'containers', 'events', 'storage', 'disk_usage', 'network',
+           'images', 'tls_dir', 'btrfs')
+ALL_SUBSETS = ('engine', 'daemon', 'files', 'audit', 'containers', 'events', 'storage', 'disk_usage', 'network',
+               'images')
 
 #: Packages whose state is always reported (the distributions' and Docker's own names).
 ENGINE_PACKAGES = ('docker.io', 'docker-ce', 'docker-ce-cli', 'docker-cli', 'containerd', 'containerd.io', 'runc',
@@ -587,6 +588,9 @@ class HostReader(object):
             except OSError:
                 pass
         self.state['storage'] = storage
+
+    def read_disk_usage(self):
+        # `docker system df` sizes every layer: seconds on a host with many images, so a subset of its own.
         system_df = []
         if self.state['docker_info']:
             rc, out, _err = self.docker('system', 'df', '--format', '{{json .}}')
@@ -841,7 +845,7 @@ class HostReader(object):
 #: The order in which subsets are read (later ones use what earlier ones found).
 _READERS = (('engine', 'read_engine'), ('daemon', 'read_daemon'), ('network', 'read_network'),
             ('images', 'read_images'), ('containers', 'read_containers'), ('events', 'read_events'),
-            ('storage', 'read_storage'), ('files', 'read_files'), ('audit', 'read_audit'),
+            ('storage', 'read_storage'), ('disk_usage', 'read_disk_usage'), ('files', 'read_files'), ('audit', 'read_audit'),
             ('tls_dir', 'read_tls_dir'), ('btrfs', 'read_btrfs'))
 
 

@@ -120,7 +120,7 @@ options:
     default: []
 notes:
   - Reading C(docker system df) and C(docker inspect) costs time on hosts with many images and containers; leave
-    out V(storage) or V(containers) where they are not needed.
+    out V(disk_usage) or V(containers) where they are not needed.
 """
 
 EXAMPLES = r"""
@@ -140,7 +140,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 host_state:
-  description: The host's state. Every key listed here is present; values are empty where they could not be read.
+  description: >-
+    The host's state. The keys of the subsets read are present (values are empty where they could not be
+    read); the keys of subsets not asked for are absent.
   returned: always
   type: dict
   contains:
@@ -209,7 +211,7 @@ host_state:
         C(size_bytes), C(free_bytes).
       type: dict
     system_df:
-      description: C(docker system df), one entry per kind (subset V(storage)).
+      description: C(docker system df), one entry per kind (subset V(disk_usage)).
       type: list
       elements: dict
     group:

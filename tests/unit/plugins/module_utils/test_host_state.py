@@ -202,7 +202,7 @@ def test_reader_with_a_stopped_daemon(tmp_path):
         (['docker', '--host', 'unix:///var/run/docker.sock', 'info'],
          (0, json.dumps({'ServerErrors': ['Cannot connect to the Docker daemon']}), '')),
     ], missing={'systemctl', 'auditctl'})
-    state = hs.read_host(script.run, script.which, {'daemon_config_path': str(cfg), 'gather_subset': ['storage']})
+    state = hs.read_host(script.run, script.which, {'daemon_config_path': str(cfg), 'gather_subset': ['storage', 'disk_usage']})
     assert state['docker_info'] == {}
     assert state['docker_info_error'] == 'Cannot connect to the Docker daemon'
     assert (state['data_root'], state['data_root_source']) == ('/srv/docker', 'daemon.json')

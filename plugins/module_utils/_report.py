@@ -23,7 +23,7 @@ from ansible_collections.hardened.docker.plugins.module_utils._cis import (  # n
     ERROR, FAIL, MANUAL, NOT_APPLICABLE, PASS, WAIVED)
 
 # Worst first.
-STATUSES = (ERROR, FAIL, MANUAL, WAIVED, NOT_APPLICABLE, PASS)
+STATUSES = (ERROR, FAIL, MANUAL, WAIVED, PASS, NOT_APPLICABLE)
 SKIPPED = (WAIVED, NOT_APPLICABLE, MANUAL)
 
 # Host level (report['status']).
@@ -82,7 +82,7 @@ def _int(value):
 
 
 def worst_status(statuses):
-    """The worst of ``statuses`` in the order error > fail > manual > waived > not_applicable > pass; None if empty.
+    """The worst of ``statuses`` in the order error > fail > manual > waived > pass > not_applicable; None if empty.
 
     Unknown statuses rank as ``error``: the report is not what this code expects.
     """

@@ -228,7 +228,7 @@ def test_facts_sections_of_the_report():
     assert report['tls']['min_days_left'] == 30
     assert report['events']['died'][0]['name'] == 'x' and report['events']['since'] == '24h'
     assert report['containers'] == {'running': 2, 'flagged': [{'name': 'bad', 'image': 'nginx:1',
-                                                              'items': ['5.4', '5.9']}]}
+                                                              'items': ['5.4', '5.9', '5.21']}]}
     assert report['daemon']['storage_driver'] == 'overlay2'
     assert report['daemon']['listeners'] == ['fd://']
 
@@ -751,9 +751,11 @@ def test_container_check_fails(item_id, change, needle):
     assert items[item_id]['status'] == 'fail'
     assert needle in items[item_id]['evidence']
     assert items[item_id]['container'] == 'web' and items[item_id]['image'] == 'nginx:1'
+    # A privileged container also runs without seccomp (5.21).
+    also = ['5.21'] if change.get('privileged') else []
     others = [i for i in items if i != item_id and items[i]['status'] != 'pass']
-    assert others == []
-    assert report['containers']['flagged'] == [{'name': 'web', 'image': 'nginx:1', 'items': [item_id]}]
+    assert others == also
+    assert report['containers']['flagged'] == [{'name': 'web', 'image': 'nginx:1', 'items': [item_id] + also}]
     assert report['compliant'] is False
 
 
@@ -850,7 +852,7 @@ def test_several_containers_sorted_by_id_then_container():
     assert five[:4] == [('5.4', 'alpha'), ('5.4', 'zeta'), ('5.5', 'alpha'), ('5.5', 'zeta')]
     assert five[-2:] == [('5.31', 'alpha'), ('5.31', 'zeta')]
     assert report['containers']['flagged'] == [{'name': 'alpha', 'image': 'nginx:1', 'items': ['5.10']},
-                                               {'name': 'zeta', 'image': 'nginx:1', 'items': ['5.4']}]
+                                               {'name': 'zeta', 'image': 'nginx:1', 'items': ['5.4', '5.21']}]
 
 
 # --------------------------------------------------------------------------
@@ -889,7 +891,16 @@ def test_table_is_readable():
     assert any(line.startswith('1.1.12 ') and 'ERROR' in line for line in lines)
     assert any(line.startswith('1.1.13 ') and 'n/a' in line for line in lines)
     assert any(line.startswith('5.4 web ') and 'FAIL' in line for line in lines)
-    assert any('flagged: web (5.4)' in line for line in lines)
+    assert any('flagged: web (5.4, 5.21)' in line for line in lines)
     s = report['summary']
     assert lines[-1] == '%d pass, %d fail, %d waived, %d not applicable, %d manual, %d error: NOT compliant' % (
         s['pass'], s['fail'], s['waived'], s['not_applicable'], s['manual'], s['error'])
+
+
+def test_privileged_container_fails_5_4_and_5_21():
+    state = _state()
+    state['containers'] = [_container(privileged=True, security_opt=['label=disable'])]
+    items = _cont_items(_report(state))
+    assert items['5.4']['status'] == 'fail'
+    # --privileged turns seccomp off whatever SecurityOpt says.
+    assert items['5.21']['status'] == 'fail' and 'without a seccomp profile' in items['5.21']['evidence']

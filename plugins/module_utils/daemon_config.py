@@ -685,8 +685,14 @@ def _check_hosts_and_tls(settings, ctx, out):
 def _check_tcp_host(entry, source, host, tls_on, ctx, out):
     port = host.port or schema.DEFAULT_TCP_PORT
     where = '' if source == 'daemon.json' else ' (from %s)' % source
+    if host.port is None:
+        # dockerd falls back to 2375 whether TLS is on or not (from code), and whatever waits for
+        # the listener waits for the port the operator had in mind.
+        out.error("'hosts' entry %s%s has no port: dockerd would silently listen on %d (the plaintext port, even "
+                  "with TLS); add the port, e.g. %s:%d"
+                  % (_show(entry), where, schema.DEFAULT_TCP_PORT, entry.rstrip(':'), schema.TLS_TCP_PORT))
     if tls_on:
-        if port != schema.TLS_TCP_PORT:
+        if host.port is not None and port != schema.TLS_TCP_PORT:
             out.warn("'hosts' entry %s%s uses TLS on port %d; the convention is %d for TLS"
                      % (_show(entry), where, port, schema.TLS_TCP_PORT))
         return
@@ -698,9 +704,283 @@ def _check_tcp_host(entry, source, host, tls_on, ctx, out):
                   "this host as root. Set tlsverify: true with tlscacert, tlscert and tlskey (port %d by convention), "
                   "or set allow_insecure_tcp: true to accept the risk"
                   % (_show(entry), where, schema.TLS_TCP_PORT))
-    if port != schema.PLAINTEXT_TCP_PORT:
+    if host.port is not None and port != schema.PLAINTEXT_TCP_PORT:
         out.warn("'hosts' entry %s%s is plaintext on port %d; the convention is %d for plaintext and %d for TLS"
                  % (_show(entry), where, port, schema.PLAINTEXT_TCP_PORT, schema.TLS_TCP_PORT))
+
+
+# --------------------------------------------------------------------------
+# log-opts, judged for the log driver that will really be used
+# --------------------------------------------------------------------------
+
+# go-units' size grammar (FromHumanSize / RAMInBytes): a number, an optional blank, an optional unit
+# prefix k, m, g, t or p, an optional "i" and an optional "b", in any case.
+_HUMAN_SIZE_RE = re.compile(r'(\d+(?:\.\d+)?) ?([kmgtp]?)i?b?\Z', re.IGNORECASE)
+_DECIMAL_UNITS = {'': 1, 'k': 10 ** 3, 'm': 10 ** 6, 'g': 10 ** 9, 't': 10 ** 12, 'p': 10 ** 15}
+_COUNT_RE = re.compile(r'\+?\d+\Z')
+_SIZE_FIX = 'write a number of bytes with an optional unit k, m, g, t or p, e.g. "10m"'
+_CONTAINERS_FAIL = 'dockerd starts with it, but every container start fails'
+
+
+def parse_human_size(text):
+    """Bytes for a size as dockerd reads log sizes ("10m", "1.5g", "100k", "1048576", "10 MiB"), or None
+    when dockerd would refuse it ("10zz").  Units are decimal (k = 1000), as in go-units FromHumanSize."""
+    match = _HUMAN_SIZE_RE.match(text) if isinstance(text, str) else None
+    if not match:
+        return None
+    return int(float(match.group(1)) * _DECIMAL_UNITS[match.group(2).lower()])
+
+
+def _go_bool(text):
+    """True / False for what Go's strconv.ParseBool accepts, None otherwise."""
+    if text in schema.GO_BOOL_TRUE:
+        return True
+    if text in schema.GO_BOOL_FALSE:
+        return False
+    return None
+
+
+def _effective_log_driver(settings, ctx):
+    """The log driver dockerd will use: daemon.json, else the last --log-driver flag, else json-file;
+    None when daemon.json has a value of the wrong type (already reported)."""
+    if 'log-driver' in settings:
+        driver = settings['log-driver']
+        if not isinstance(driver, str):
+            return None
+        return driver or schema.DEFAULT_LOG_DRIVER
+    from_flags = [value for value, _source in ctx.flag_values('log-driver') if value and not value.startswith('$')]
+    return from_flags[-1] if from_flags else schema.DEFAULT_LOG_DRIVER
+
+
+def _split_host_port(hostport):
+    """('host', 'port' or None) from 'host', 'host:port', '[v6]' or '[v6]:port'; ValueError when malformed."""
+    if hostport.startswith('['):
+        host, bracket, tail = hostport[1:].partition(']')
+        if not bracket or (tail and not tail.startswith(':')):
+            raise ValueError('has a malformed IPv6 address (write it as [ADDRESS]:PORT)')
+        return host, (tail[1:] if tail else None)
+    if hostport.count(':') > 1:
+        raise ValueError('has an IPv6 address without brackets (write it as [ADDRESS]:PORT)')
+    host, colon, port = hostport.partition(':')
+    return host, (port if colon else None)
+
+
+def _port_problem(port):
+    if port is None:
+        return None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        return 'has an invalid port %s' % _show(port)
+    return None
+
+
+def _join_host_port(host, port):
+    return '[%s]:%d' % (host, port) if ':' in host else '%s:%d' % (host, port)
+
+
+class _Address(object):
+    """A parsed log address: ``problem`` (why dockerd refuses it) or the parts."""
+
+    def __init__(self, scheme, host=None, port=None, problem=None):
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.problem = problem
+
+
+def _parse_log_address(value, schemes, bare_scheme=None, path_allowed=False):
+    scheme, sep, rest = value.partition('://')
+    if not sep:
+        if bare_scheme is None:
+            return _Address(None, problem='needs a scheme')
+        scheme, rest = bare_scheme, value
+    if scheme not in schemes:
+        return _Address(scheme, problem='has an unsupported scheme "%s://"' % scheme if sep else 'needs a scheme')
+    if scheme in ('unix', 'unixgram'):
+        if not rest.startswith('/') or not rest.strip('/'):
+            return _Address(scheme, problem='needs an absolute socket path (%s:///path/to/socket)' % scheme)
+        return _Address(scheme, host=rest)
+    hostport, slash, path = rest.partition('/')
+    if slash and not path_allowed:
+        return _Address(scheme, problem='must not contain a path')
+    try:
+        host, port = _split_host_port(hostport)
+    except ValueError as exc:
+        return _Address(scheme, problem=str(exc))
+    problem = _port_problem(port)
+    return _Address(scheme, host=host, port=port, problem=problem)
+
+
+def _bad_log_opt(out, name, value, reason, fix):
+    out.error("'log-opts' \"%s\": %s %s; %s" % (name, _show(value), reason, fix))
+
+
+def _no_port_warning(out, name, value, default_port):
+    example = value.rstrip(':') + ':%d' % default_port
+    out.warn("'log-opts' \"%s\": %s has no port; dockerd uses %d. Write it out, e.g. %s"
+             % (name, _show(value), default_port, _show(example)))
+
+
+_SYSLOG_FIX = ('syslog-address is udp://, tcp://, tcp+tls://, unix:// or unixgram:// followed by HOST:PORT or an '
+               'absolute socket path, e.g. "udp://HOST:514" or "unix:///dev/log"')
+
+
+def _check_syslog_address(value, out):
+    name = 'syslog-address'
+    address = _parse_log_address(value, schema.SYSLOG_ADDRESS_SCHEMES, path_allowed=True)
+    if address.problem is None and address.scheme not in ('unix', 'unixgram') and not address.host:
+        address.problem = 'has no host'
+    if address.problem:
+        _bad_log_opt(out, name, value, address.problem, 'dockerd refuses to start with it. ' + _SYSLOG_FIX)
+    elif address.scheme not in ('unix', 'unixgram') and address.port is None:
+        _no_port_warning(out, name, value, schema.SYSLOG_DEFAULT_PORT)
+
+
+_GELF_FIX = ('gelf-address must be udp://HOST:PORT or tcp://HOST:PORT, e.g. "udp://graylog.example.com:12201"')
+
+
+def _check_gelf_address(opts, out):
+    name = 'gelf-address'
+    if not opts.get(name):
+        out.error("'log-opts' needs \"gelf-address\" for the gelf log driver: containers cannot start without it; "
+                  "set it, e.g. \"udp://graylog.example.com:12201\"")
+        return
+    value = opts[name]
+    address = _parse_log_address(value, schema.GELF_ADDRESS_SCHEMES, path_allowed=True)
+    if address.problem is None:
+        if not address.host:
+            address.problem = 'has no host'
+        elif address.port is None:
+            address.problem = 'has no port'
+    if address.problem:
+        _bad_log_opt(out, name, value, address.problem, _GELF_FIX)
+
+
+_FLUENTD_FIX = ('fluentd-address is HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or unix:///PATH, '
+                'e.g. "tcp://fluentd.example.com:24224"')
+
+
+def _check_fluentd_address(value, out):
+    name = 'fluentd-address'
+    address = _parse_log_address(value, schema.FLUENTD_ADDRESS_SCHEMES, bare_scheme='tcp')
+    if address.problem:
+        _bad_log_opt(out, name, value, address.problem, _FLUENTD_FIX)
+    elif address.scheme != 'unix' and address.port is None:
+        _no_port_warning(out, name, value, schema.FLUENTD_DEFAULT_PORT)
+
+
+def _is_generic_log_opt(name):
+    return name in schema.GENERIC_LOG_OPTS or name.startswith(schema.GENERIC_LOG_OPT_PREFIX)
+
+
+def _check_generic_log_opts(opts, out):
+    """mode and max-buffer-size, which dockerd checks for every driver."""
+    mode = opts.get('mode')
+    if mode is not None and mode not in schema.LOG_MODES:
+        _bad_log_opt(out, 'mode', mode, 'must be "blocking" or "non-blocking"', 'dockerd refuses it')
+    if 'max-buffer-size' in opts:
+        if mode != 'non-blocking':
+            out.error("'log-opts' \"max-buffer-size\" only works with \"mode\": \"non-blocking\"; dockerd refuses it "
+                      "otherwise. Add \"mode\": \"non-blocking\" or remove \"max-buffer-size\"")
+        elif parse_human_size(opts['max-buffer-size']) is None:
+            _bad_log_opt(out, 'max-buffer-size', opts['max-buffer-size'], 'is not a size', _SIZE_FIX)
+
+
+def _check_file_log_opts(driver, opts, out):
+    """json-file and local: known option names, sizes, counts, compress and how they combine."""
+    known = schema.FILE_LOG_DRIVER_OPTS[driver]
+    size = count = compress = None
+    valid = True
+    for name in sorted(opts):
+        value = opts[name]
+        if name == 'max-size':
+            size = parse_human_size(value)
+            if size is None:
+                _bad_log_opt(out, name, value, 'is not a size for the %s log driver' % driver,
+                             '%s. Fix: %s' % (_CONTAINERS_FAIL, _SIZE_FIX))
+                valid = False
+            elif driver == 'json-file' and size <= 0:
+                _bad_log_opt(out, name, value, 'must be at least 1 byte for the json-file log driver',
+                             '%s. Write e.g. "10m", or leave max-size out for no rotation' % _CONTAINERS_FAIL)
+                valid = False
+        elif name == 'max-file':
+            if not _COUNT_RE.match(value) or int(value) < 1:
+                _bad_log_opt(out, name, value, 'must be a positive integer (as a string)',
+                             '%s. Write e.g. "3"' % _CONTAINERS_FAIL)
+                valid = False
+            else:
+                count = int(value)
+        elif name == 'compress':
+            compress = _go_bool(value)
+            if compress is None:
+                _bad_log_opt(out, name, value, 'must be "true" or "false"', _CONTAINERS_FAIL)
+                valid = False
+        elif name not in known and not _is_generic_log_opt(name):
+            suggestion = _suggest(name, known)
+            out.error("'log-opts' has the unknown option %s for the %s log driver%s; dockerd refuses to start with "
+                      "it. Remove or rename it; known: %s, and for every driver mode, max-buffer-size and cache-*"
+                      % (_show(name), driver, ' (did you mean %s?)' % _show(suggestion) if suggestion else '',
+                         ', '.join(sorted(known))))
+    if not valid:
+        return
+    if driver == 'json-file':
+        if compress and (size is None or (count or 1) < 2):
+            out.error("'log-opts' \"compress\": true needs \"max-size\" and a \"max-file\" of at least 2 for the "
+                      "json-file log driver (only rotated files are compressed); %s. Add e.g. \"max-size\": \"10m\" "
+                      "and \"max-file\": \"3\", or remove \"compress\"" % _CONTAINERS_FAIL)
+        elif count is not None and size is None:
+            out.warn("'log-opts' \"max-file\" has no effect without \"max-size\" for the json-file log driver: the "
+                     "log is never rotated; add \"max-size\", e.g. \"10m\"")
+    else:
+        compressing = schema.FILE_LOG_DRIVER_COMPRESS_DEFAULT[driver] if compress is None else compress
+        if compressing and count is not None and count < 2:
+            how = '("compress": true)' if compress else '(the local driver compresses unless told otherwise)'
+            out.error("'log-opts' \"max-file\": %s with compression %s: %s, because compression needs at least 2 "
+                      "files. Set \"max-file\" to 2 or more, or set \"compress\": \"false\""
+                      % (_show(opts['max-file']), how, _CONTAINERS_FAIL))
+
+
+def _check_log_opts(settings, ctx, out):
+    """5b. log-opts for the effective log driver: sizes, counts, booleans and collector addresses."""
+    driver = _effective_log_driver(settings, ctx)
+    opts = settings.get('log-opts', {})
+    if driver is None or check_value(schema.STR_MAP, opts) is not None:
+        return  # a type error, already reported
+    if driver == 'none':
+        return
+    _check_generic_log_opts(opts, out)
+    if driver in schema.FILE_LOG_DRIVER_OPTS:
+        _check_file_log_opts(driver, opts, out)
+    elif driver == 'syslog' and opts.get('syslog-address'):  # empty: the local syslog
+        _check_syslog_address(opts['syslog-address'], out)
+    elif driver == 'gelf':
+        _check_gelf_address(opts, out)
+    elif driver == 'fluentd' and opts.get('fluentd-address'):  # empty: localhost:24224
+        _check_fluentd_address(opts['fluentd-address'], out)
+
+
+# --------------------------------------------------------------------------
+# Names that become part of a path
+# --------------------------------------------------------------------------
+
+def path_component_problem(name):
+    """Why ``name`` is not safe as one path component (a file or directory name joined under a base
+    directory, such as a TLS client name or a host name in a file name), or None when it is.
+
+    Refused: not a string, empty, a NUL byte, '.' and '..', any '/', any '..'.
+    """
+    if not isinstance(name, str):
+        return 'is not a string (%s)' % _got(name)
+    if not name:
+        return 'is empty'
+    if '\x00' in name:
+        return 'contains a NUL byte'
+    if name in ('.', '..'):
+        return "is '%s', which names a directory itself, not an entry in it" % name
+    if '/' in name:
+        return "contains '/', so it would reach into or out of the directory"
+    if '..' in name:
+        return "contains '..'"
+    return None
 
 
 def _check_tls_files(settings, ctx, out):
@@ -735,6 +1015,7 @@ CHECKS = (
     _check_paths,
     _check_storage,
     _check_hosts_and_tls,
+    _check_log_opts,
     _check_tls_files,
     _check_flag_conflicts,
 )

@@ -324,6 +324,43 @@ HOST_SCHEMES_LINUX = ('unix', 'tcp', 'fd')
 HOST_SCHEMES_OTHER_OS = {'npipe': 'Windows'}
 
 # --------------------------------------------------------------------------
+# Log drivers and their log-opts (from code: moby daemon/logger/*)
+# --------------------------------------------------------------------------
+
+#: dockerd's log driver when neither daemon.json nor a flag names one.
+DEFAULT_LOG_DRIVER = 'json-file'
+
+#: Options every driver takes; dockerd handles them before the driver sees the options
+#: (logger.builtInLogOpts, plus the dual-logging cache options 'cache-*' since 20.10).
+GENERIC_LOG_OPTS = ('mode', 'max-buffer-size')
+GENERIC_LOG_OPT_PREFIX = 'cache-'
+LOG_MODES = ('blocking', 'non-blocking')
+
+#: The drivers that write files on the host and the option names they take.  An unknown name
+#: stops dockerd ("unknown log opt 'X' for json-file log driver").  Older Engines' 'local' takes only
+#: the first three, current ones also the attribute options (labels, env, tag); the union is accepted.
+FILE_LOG_DRIVER_OPTS = {
+    'json-file': ('max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'),
+    'local': ('max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'),
+}
+
+#: Whether the driver compresses rotated files when 'compress' is not given.
+FILE_LOG_DRIVER_COMPRESS_DEFAULT = {'json-file': False, 'local': True}
+
+#: The values Go's strconv.ParseBool accepts ('compress', 'cache-disabled').
+GO_BOOL_TRUE = ('1', 't', 'T', 'TRUE', 'true', 'True')
+GO_BOOL_FALSE = ('0', 'f', 'F', 'FALSE', 'false', 'False')
+
+#: Address options of the network drivers.  syslog: scheme required, port 514 when missing; gelf:
+#: udp:// or tcp:// with host and port, and the option is required; fluentd: a bare HOST[:PORT] means
+#: tcp, port 24224 when missing, unix:// takes a socket path.
+SYSLOG_ADDRESS_SCHEMES = ('udp', 'tcp', 'tcp+tls', 'unix', 'unixgram')
+SYSLOG_DEFAULT_PORT = 514
+GELF_ADDRESS_SCHEMES = ('udp', 'tcp')
+FLUENTD_ADDRESS_SCHEMES = ('tcp', 'tls', 'unix')
+FLUENTD_DEFAULT_PORT = 24224
+
+# --------------------------------------------------------------------------
 # default-ulimits
 # --------------------------------------------------------------------------
 

@@ -26,7 +26,12 @@ description:
     (V(containerd-plugins-namespace), top-level V(http-proxy)/V(https-proxy)/V(no-proxy), which belong under
     V(proxies)); value types; absolute paths for V(data-root), V(exec-root), V(pidfile) and the TLS files; storage
     drivers removed in the installed Engine (V(aufs), V(overlay) in 24.0, V(devicemapper) in 25.0) or unknown;
-    V(btrfs)/V(zfs) while data-root is not on that filesystem; host URIs, TCP without TLS, the three TLS paths;
+    V(btrfs)/V(zfs) while data-root is not on that filesystem; host URIs, V(tcp://) hosts without a port (dockerd
+    would silently pick 2375), TCP without TLS, the three TLS paths; V(log-opts) for the log driver that will be
+    used (V(log-driver), else a C(--log-driver) flag, else V(json-file)) - for V(json-file) and V(local) the option
+    names, V(max-size) a size dockerd reads (V(10m), V(1g), plain bytes; not V(10zz)), V(max-file) a positive
+    integer, V(compress) a boolean and only with rotation; the collector address of V(syslog), V(gelf) and
+    V(fluentd); V(mode) and V(max-buffer-size) for every driver; other drivers' options are left to them;
     TLS files that are missing or unreadable; keys also set by a dockerd flag in O(unit_flags) or O(docker_opts);
     and, on Engine 23.0 and later, C(dockerd --validate)."
   - Reports which keys changed and whether a C(systemctl reload docker) (SIGHUP) is enough or a restart is needed, so

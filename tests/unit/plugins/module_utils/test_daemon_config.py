@@ -475,9 +475,29 @@ def test_tls_on_an_unusual_port_warns(tls_files):
                               "for TLS"]
 
 
-def test_tcp_host_without_port_uses_2375(tls_files):
-    found = findings(dict(tls_files, hosts=['tcp://0.0.0.0'], tlsverify=True))
-    assert 'port 2375' in found.warnings[0]
+@pytest.mark.parametrize('entry, fixed', [
+    ('tcp://0.0.0.0', 'tcp://0.0.0.0:2376'),
+    ('tcp://[::]', 'tcp://[::]:2376'),
+    ('tcp://docker.example.com', 'tcp://docker.example.com:2376'),
+])
+def test_tcp_host_without_port_is_refused(entry, fixed, tls_files):
+    message = only_error(dict(tls_files, hosts=[entry], tlsverify=True))
+    assert message.startswith("'hosts' entry %s has no port" % json.dumps(entry))
+    assert 'add the port, e.g. %s' % fixed in message
+    assert '2375' in message  # what dockerd would silently pick
+
+
+def test_tcp_host_without_port_from_docker_opts_is_refused(tls_files):
+    found = errors(dict(tls_files, tlsverify=True), docker_opts='-H tcp://0.0.0.0')
+    assert found == ["'hosts' entry \"tcp://0.0.0.0\" (from docker_opts) has no port: dockerd would silently "
+                     "listen on 2375 (the plaintext port, even with TLS); add the port, e.g. tcp://0.0.0.0:2376"]
+
+
+def test_tcp_host_without_port_and_without_tls_gets_both_errors():
+    found = errors({'hosts': ['tcp://127.0.0.1']})
+    assert len(found) == 2, found
+    assert 'has no port' in found[0]
+    assert 'without TLS' in found[1]
 
 
 def test_tlsverify_needs_all_three_files(tls_files):
@@ -520,6 +540,265 @@ def test_valid_hosts(entry, tls_files):
 def test_insecure_tcp_in_docker_opts_is_also_refused():
     message = only_error({}, docker_opts='-H tcp://0.0.0.0:2375')
     assert message.startswith("'hosts' entry \"tcp://0.0.0.0:2375\" (from docker_opts) would serve the Docker API")
+
+
+# --------------------------------------------------------------------------
+# check 5b: log-opts, judged for the effective log driver
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize('size', ['10m', '1g', '100k', '1048576', '10MB', '1.5g', '10 MiB', '2t', '512KiB', '10M'])
+def test_json_file_max_size_with_units_dockerd_accepts(size):
+    assert findings({'log-opts': {'max-size': size}}).__dict__ == {'errors': [], 'warnings': []}
+
+
+@pytest.mark.parametrize('size', ['10zz', '10 zz', 'm', '', '-1', '1.2.3', '10mb5', ' 10m', '10x'])
+def test_json_file_max_size_that_is_not_a_size_is_refused(size):
+    message = only_error({'log-driver': 'json-file', 'log-opts': {'max-size': size}})
+    assert message.startswith("'log-opts' \"max-size\": %s is not a size" % json.dumps(size))
+    assert 'json-file' in message
+    assert 'every container start fails' in message
+    assert 'e.g. "10m"' in message
+
+
+def test_max_size_is_checked_for_the_default_driver():
+    """No log-driver anywhere: dockerd uses json-file, so its rules apply."""
+    assert 'is not a size for the json-file log driver' in only_error({'log-opts': {'max-size': '10zz'}})
+
+
+@pytest.mark.parametrize('size', ['0', '0.1', '0k'])
+def test_json_file_max_size_must_be_positive(size):
+    assert 'must be at least 1 byte' in only_error({'log-opts': {'max-size': size}})
+
+
+def test_local_accepts_max_size_zero_and_refuses_garbage():
+    assert errors({'log-driver': 'local', 'log-opts': {'max-size': '0'}}) == []
+    assert 'is not a size for the local log driver' in only_error(
+        {'log-driver': 'local', 'log-opts': {'max-size': '20zz'}})
+
+
+@pytest.mark.parametrize('driver', ['json-file', 'local'])
+@pytest.mark.parametrize('count', ['0', '-1', 'three', '1.5', '', '3 '])
+def test_max_file_must_be_a_positive_integer_string(driver, count):
+    message = only_error({'log-driver': driver, 'log-opts': {'max-size': '10m', 'max-file': count,
+                                                            'compress': 'false'}})
+    assert message.startswith("'log-opts' \"max-file\": %s must be a positive integer" % json.dumps(count))
+    assert 'e.g. "3"' in message
+
+
+def test_max_file_without_max_size_warns_for_json_file():
+    found = findings({'log-opts': {'max-file': '3'}})
+    assert found.errors == []
+    assert found.warnings == ["'log-opts' \"max-file\" has no effect without \"max-size\" for the json-file log "
+                              "driver: the log is never rotated; add \"max-size\", e.g. \"10m\""]
+
+
+@pytest.mark.parametrize('driver', ['json-file', 'local'])
+@pytest.mark.parametrize('value', ['yes', 'on', '', 'TRUE!'])
+def test_compress_must_be_true_or_false(driver, value):
+    message = only_error({'log-driver': driver, 'log-opts': {'max-size': '10m', 'max-file': '3', 'compress': value}})
+    assert message.startswith("'log-opts' \"compress\": %s must be \"true\" or \"false\"" % json.dumps(value))
+
+
+@pytest.mark.parametrize('value', ['true', 'false', '1', '0', 'True', 'FALSE', 't', 'F'])
+def test_compress_values_dockerd_parses(value):
+    assert errors({'log-opts': {'max-size': '10m', 'max-file': '3', 'compress': value}}) == []
+
+
+@pytest.mark.parametrize('opts', [
+    {'compress': 'true'},
+    {'compress': 'true', 'max-size': '10m'},
+    {'compress': 'true', 'max-file': '3'},
+    {'compress': 'true', 'max-size': '10m', 'max-file': '1'},
+])
+def test_json_file_compress_needs_rotation(opts):
+    message = only_error({'log-opts': opts})
+    assert message.startswith("'log-opts' \"compress\": true needs \"max-size\" and a \"max-file\" of at least 2 "
+                              "for the json-file log driver")
+
+
+def test_local_compresses_by_default_so_max_file_1_needs_compress_false():
+    message = only_error({'log-driver': 'local', 'log-opts': {'max-file': '1'}})
+    assert message.startswith("'log-opts' \"max-file\": \"1\" with compression")
+    assert 'set "compress": "false"' in message
+    assert errors({'log-driver': 'local', 'log-opts': {'max-file': '1', 'compress': 'false'}}) == []
+    assert errors({'log-driver': 'local', 'log-opts': {'max-file': '5'}}) == []
+
+
+@pytest.mark.parametrize('driver', ['json-file', 'local'])
+def test_unknown_log_option_for_file_drivers_is_refused_with_the_known_ones(driver):
+    message = only_error({'log-driver': driver, 'log-opts': {'max_size': '10m'}})
+    assert message.startswith("'log-opts' has the unknown option \"max_size\" for the %s log driver "
+                              "(did you mean \"max-size\"?)" % driver)
+    assert 'known: compress, env, env-regex, labels, labels-regex, max-file, max-size, tag' in message
+    assert 'mode, max-buffer-size' in message
+
+
+def test_options_every_driver_takes_are_known():
+    settings = {'log-opts': {'max-size': '10m', 'max-file': '3', 'mode': 'non-blocking',
+                             'max-buffer-size': '4m', 'cache-disabled': 'false', 'tag': '{{.Name}}',
+                             'labels': 'app', 'env': 'ENV'}}
+    assert findings(settings).__dict__ == {'errors': [], 'warnings': []}
+
+
+@pytest.mark.parametrize('opts, expected', [
+    ({'mode': 'async'}, '"mode": "async" must be "blocking" or "non-blocking"'),
+    ({'max-buffer-size': '4m'}, '"max-buffer-size" only works with "mode": "non-blocking"'),
+    ({'mode': 'non-blocking', 'max-buffer-size': 'lots'}, '"max-buffer-size": "lots" is not a size'),
+])
+def test_generic_log_options(opts, expected):
+    assert expected in only_error({'log-driver': 'journald', 'log-opts': opts})
+
+
+@pytest.mark.parametrize('address', ['udp://10.0.0.1:514', 'tcp://logs.example.com:601', 'tcp+tls://logs:6514',
+                                     'unix:///dev/log', 'unixgram:///dev/log', 'udp://[2001:db8::1]:514'])
+def test_syslog_addresses(address):
+    settings = {'log-driver': 'syslog', 'log-opts': {'syslog-address': address}}
+    assert findings(settings).__dict__ == {'errors': [], 'warnings': []}
+
+
+@pytest.mark.parametrize('address, reason', [
+    ('logs.example.com:514', 'needs a scheme'),
+    ('http://logs:514', 'unsupported scheme "http://"'),
+    ('udp://', 'has no host'),
+    ('udp://:514', 'has no host'),
+    ('tcp://logs:99999', 'invalid port'),
+    ('tcp://logs:syslog', 'invalid port'),
+    ('unix://dev/log', 'needs an absolute socket path'),
+    ('unix://', 'needs an absolute socket path'),
+])
+def test_bad_syslog_addresses(address, reason):
+    message = only_error({'log-driver': 'syslog', 'log-opts': {'syslog-address': address}})
+    assert message.startswith("'log-opts' \"syslog-address\": %s" % json.dumps(address))
+    assert reason in message
+    assert 'udp://, tcp://, tcp+tls://, unix:// or unixgram://' in message
+    assert 'udp://HOST:514' in message
+
+
+def test_syslog_address_without_port_warns_that_dockerd_uses_514():
+    found = findings({'log-driver': 'syslog', 'log-opts': {'syslog-address': 'udp://logs'}})
+    assert found.errors == []
+    assert found.warnings == ["'log-opts' \"syslog-address\": \"udp://logs\" has no port; dockerd uses 514. "
+                              "Write it out, e.g. \"udp://logs:514\""]
+
+
+def test_syslog_from_the_unit_flags_is_the_effective_driver():
+    settings = {'log-opts': {'syslog-address': 'logs:514'}}
+    message = only_error(settings, unit_flags='/usr/bin/dockerd --log-driver syslog')
+    assert message.startswith("'log-opts' \"syslog-address\": \"logs:514\"")
+    # ... and json-file's rules do not apply to it
+    assert errors({'log-opts': {'syslog-address': 'udp://logs:514'}},
+                  unit_flags='/usr/bin/dockerd --log-driver=syslog') == []
+
+
+@pytest.mark.parametrize('address', ['udp://graylog:12201', 'tcp://graylog.example.com:12201', 'udp://[::1]:12201'])
+def test_gelf_addresses(address):
+    assert errors({'log-driver': 'gelf', 'log-opts': {'gelf-address': address}}) == []
+
+
+@pytest.mark.parametrize('address, reason', [
+    ('graylog:12201', 'must be udp://HOST:PORT or tcp://HOST:PORT'),
+    ('http://graylog:12201', 'must be udp://HOST:PORT or tcp://HOST:PORT'),
+    ('udp://graylog', 'has no port'),
+    ('tcp://:12201', 'has no host'),
+    ('udp://graylog:0', 'invalid port'),
+])
+def test_bad_gelf_addresses(address, reason):
+    message = only_error({'log-driver': 'gelf', 'log-opts': {'gelf-address': address}})
+    assert message.startswith("'log-opts' \"gelf-address\": %s" % json.dumps(address))
+    assert reason in message
+    assert 'e.g. "udp://graylog.example.com:12201"' in message
+
+
+@pytest.mark.parametrize('opts', [None, {}, {'gelf-address': ''}])
+def test_gelf_needs_an_address(opts):
+    settings = {'log-driver': 'gelf'}
+    if opts is not None:
+        settings['log-opts'] = opts
+    message = only_error(settings)
+    assert message.startswith("'log-opts' needs \"gelf-address\" for the gelf log driver")
+    assert 'e.g. "udp://graylog.example.com:12201"' in message
+
+
+@pytest.mark.parametrize('driver, option', [('syslog', 'syslog-address'), ('fluentd', 'fluentd-address')])
+def test_empty_address_means_the_drivers_default(driver, option):
+    settings = {'log-driver': driver, 'log-opts': {option: ''}}
+    assert findings(settings).__dict__ == {'errors': [], 'warnings': []}
+
+
+@pytest.mark.parametrize('address', ['fluent:24224', 'tcp://fluent:24224', 'tls://fluent.example.com:24224',
+                                     'unix:///var/run/fluentd.sock', '10.0.0.5:24224', 'tcp://[::1]:24224'])
+def test_fluentd_addresses(address):
+    settings = {'log-driver': 'fluentd', 'log-opts': {'fluentd-address': address}}
+    assert findings(settings).__dict__ == {'errors': [], 'warnings': []}
+
+
+@pytest.mark.parametrize('address, reason', [
+    ('udp://fluent:24224', 'unsupported scheme'),
+    ('http://fluent:24224', 'unsupported scheme'),
+    ('tcp://fluent:24224/x', 'must not contain a path'),
+    ('fluent:port', 'invalid port'),
+    ('unix://', 'needs an absolute socket path'),
+    ('unix://var/run/f.sock', 'needs an absolute socket path'),
+])
+def test_bad_fluentd_addresses(address, reason):
+    message = only_error({'log-driver': 'fluentd', 'log-opts': {'fluentd-address': address}})
+    assert message.startswith("'log-opts' \"fluentd-address\": %s" % json.dumps(address))
+    assert reason in message
+    assert 'HOST:PORT, tcp://HOST:PORT, tls://HOST:PORT or unix:///PATH' in message
+
+
+def test_fluentd_address_without_port_warns_that_dockerd_uses_24224():
+    found = findings({'log-driver': 'fluentd', 'log-opts': {'fluentd-address': 'tcp://fluent'}})
+    assert found.errors == []
+    assert found.warnings == ["'log-opts' \"fluentd-address\": \"tcp://fluent\" has no port; dockerd uses 24224. "
+                              "Write it out, e.g. \"tcp://fluent:24224\""]
+
+
+@pytest.mark.parametrize('driver', ['journald', 'awslogs', 'splunk', 'none', 'my/plugin:latest', 'syslog', 'gelf',
+                                    'fluentd'])
+def test_json_file_rules_do_not_apply_to_other_drivers(driver):
+    opts = {'whatever-option': 'x', 'max-size': '10zz'}
+    if driver == 'gelf':
+        opts['gelf-address'] = 'udp://graylog:12201'
+    assert errors({'log-driver': driver, 'log-opts': opts}) == []
+
+
+def test_log_opts_problems_are_all_reported():
+    found = errors({'log-opts': {'max-size': '10zz', 'max-file': 'x', 'compres': 'true'}})
+    assert [message.split('"')[1] for message in found] == ['compres', 'max-file', 'max-size']
+
+
+def test_log_opts_of_the_wrong_type_are_only_a_type_error():
+    assert only_error({'log-opts': {'max-size': 10}}).startswith("'log-opts' must be an object of string values")
+    assert only_error({'log-driver': 5, 'log-opts': {'max-size': '10m'}}).startswith("'log-driver' must be a string")
+
+
+# --------------------------------------------------------------------------
+# names that become part of a path
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize('name', ['admin', 'alice.smith', 'ci-runner_2', 'docker-01.example.com', '.hidden', 'a.b',
+                                  'x' * 200, '@', 'name with space'])
+def test_safe_path_components(name):
+    assert dc.path_component_problem(name) is None
+
+
+@pytest.mark.parametrize('name, reason', [
+    ('', 'is empty'),
+    ('.', "is '.'"),
+    ('..', "is '..'"),
+    ('../../evil', "contains '/'"),
+    ('a/b', "contains '/'"),
+    ('/etc', "contains '/'"),
+    ('evil/', "contains '/'"),
+    ('a..b', "contains '..'"),
+    ('..hidden', "contains '..'"),
+    ('a\x00b', 'contains a NUL byte'),
+    (None, 'is not a string'),
+    (3, 'is not a string'),
+])
+def test_unsafe_path_components(name, reason):
+    assert reason in dc.path_component_problem(name)
 
 
 # --------------------------------------------------------------------------

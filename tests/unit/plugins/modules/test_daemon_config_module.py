@@ -251,6 +251,26 @@ def test_failing_checks_leave_the_file_byte_identical(run, path):
     assert sorted(os.listdir(os.path.dirname(path))) == ['daemon.json']
 
 
+def test_values_without_meaning_are_refused_and_leave_the_file_alone(run, path):
+    """max-size "10zz" (dockerd starts, every container start fails) and a tcp:// host without a port."""
+    write_file(path, '{"debug": true}\n')
+    before = read(path)
+    result = run(settings={'log-driver': 'json-file', 'log-opts': {'max-size': '10zz', 'max-file': '3'},
+                           'hosts': ['unix:///var/run/docker.sock', 'tcp://0.0.0.0'], 'tlsverify': True,
+                           'tlscacert': '/etc/docker/tls/ca.pem', 'tlscert': '/etc/docker/tls/server-cert.pem',
+                           'tlskey': '/etc/docker/tls/server-key.pem'},
+                 tls_files_must_exist=False)
+    assert result['failed'] is True
+    assert len(result['errors']) == 2, result['errors']
+    assert result['errors'][0].startswith("'hosts' entry \"tcp://0.0.0.0\" has no port")
+    assert 'add the port, e.g. tcp://0.0.0.0:2376' in result['errors'][0]
+    assert result['errors'][1].startswith("'log-opts' \"max-size\": \"10zz\" is not a size for the json-file log "
+                                          "driver")
+    assert result['msg'].startswith('daemon.json was not written: 2 problems found:')
+    assert read(path) == before
+    assert sorted(os.listdir(os.path.dirname(path))) == ['daemon.json']
+
+
 def test_removed_key_and_driver_by_engine_version(run, path):
     result = run(settings={'graph': '/srv/docker', 'storage-driver': 'devicemapper'}, engine_version='25.0.3')
     assert result['failed'] is True

@@ -19,11 +19,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests"))
-from playbook_helper import run_for_changed  # noqa: E402  pylint: disable=wrong-import-position
+from playbook_helper import run_for_changed, run_for_text  # noqa: E402  pylint: disable=wrong-import-position
 
 EPHEMERAL = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
 CA_DIR = os.path.join(EPHEMERAL, "tls", "ca")
 BUNDLE = os.path.join(EPHEMERAL, "tls", "clients", "admin")
+CLIENT_DIR = os.path.join(EPHEMERAL, "tls", "clients")  # tls_client_dir of molecule.yml
 CONVERGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "converge.yml")
 
 
@@ -212,3 +213,32 @@ def test_check_mode_without_key_or_csr_reports_them_and_changes_nothing(host, tm
     assert not any("Sign the server certificate" in task or "Install the CA certificate" in task for task in changed)
     assert not host.file("/etc/docker/tls-check").exists
     assert open(os.path.join(host_dir, "server.csr")).read() == csr_before
+
+
+def _files_named(top, name):
+    return [os.path.join(d, n) for d, dirs, files in os.walk(top) for n in dirs + files if n == name]
+
+
+def test_client_name_outside_the_client_directory_is_refused_before_anything_is_written(host):
+    """tls_clients: [{name: ../../evil}] would put a CA-signed key and certificate in
+    tls_client_dir/../../evil; the role refuses it at its very start, naming it."""
+    # tls_client_dir/../../evil is the scenario's ephemeral directory/evil: look there and below.
+    top = os.path.dirname(os.path.dirname(CLIENT_DIR))
+    assert _files_named(top, "evil") == []
+    rc, out = run_for_text(host, CONVERGE, {"tls_clients": [{"name": "../../evil"}]})
+    assert rc != 0, out
+    assert "tls_clients" in out and "../../evil" in out, out
+    assert "Refuse client names that are not one safe path component" in out, out
+    assert "changed=0" in out, out
+    assert _files_named(top, "evil") == []
+
+
+def test_every_unsafe_client_name_is_named(host):
+    rc, out = run_for_text(host, CONVERGE, {"tls_clients": [
+        {"name": "a/b", "user": "root"}, {"name": ".."}, {"name": ""}, {"user": "root"}, {"name": "fine.name"}]})
+    assert rc != 0, out
+    assert 'tls_clients: "a/b", "..", "", "" are not usable client names.' in out, out
+    assert "changed=0" in out, out
+    assert not os.path.exists(os.path.join(CLIENT_DIR, "a"))
+    assert not os.path.exists(os.path.join(CLIENT_DIR, "fine.name"))
+    assert not host.file("/root/.docker/b").exists

@@ -1,7 +1,7 @@
 """What a Docker host shows for the CIS Docker Benchmark items, read with testinfra alone.
 
 Shared by the scenarios that check a CIS report against the host (the audit
-scenario; the harden scenario judges the same way in its own test file). Not a
+scenario; the harden scenario takes its item tables from here). Not a
 test module itself: test files put this directory on sys.path and import it.
 Nothing here uses the collection's code: every reading is a plain command on
 the host (getent, stat, readlink, findmnt, systemctl, the rules files,

@@ -8,44 +8,13 @@ then compares with the report's status for the same item.
 
 import json
 import os
+import sys
 
 import pytest
 
-RULES_D = "/etc/audit/rules.d/hardened-docker.rules"
-COMPILED = "/etc/audit/audit.rules"
-# (item, how the file is found) for 1.1.3-1.1.18
-AUDIT = [
-    ("1.1.3", "bin", "dockerd"),
-    ("1.1.4", "containerd_dir", None),
-    ("1.1.5", "path", "/var/lib/docker"),
-    ("1.1.6", "path", "/etc/docker"),
-    ("1.1.7", "unit", "docker.service"),
-    ("1.1.8", "containerd_sock", None),
-    ("1.1.9", "unit", "docker.socket"),
-    ("1.1.10", "path", "/etc/default/docker"),
-    ("1.1.11", "path", "/etc/docker/daemon.json"),
-    ("1.1.12", "path", "/etc/containerd/config.toml"),
-    ("1.1.13", "path", "/etc/sysconfig/docker"),
-    ("1.1.14", "bin", "containerd"),
-    ("1.1.15", "bin", "containerd-shim"),
-    ("1.1.16", "bin", "containerd-shim-runc-v1"),
-    ("1.1.17", "bin", "containerd-shim-runc-v2"),
-    ("1.1.18", "bin", "runc"),
-]
-# (owner item, mode item, path or how to find it, owner, group, widest mode)
-FILES = [
-    ("3.1", "3.2", "unit:docker.service", "root", "root", 0o644),
-    ("3.3", "3.4", "unit:docker.socket", "root", "root", 0o644),
-    ("3.5", "3.6", "/etc/docker", "root", "root", 0o755),
-    ("3.9", "3.10", "tls:tlscacert", "root", "root", 0o444),
-    ("3.11", "3.12", "tls:tlscert", "root", "root", 0o444),
-    ("3.13", "3.14", "tls:tlskey", "root", "root", 0o400),
-    ("3.15", "3.16", "/var/run/docker.sock", "root", "docker", 0o660),
-    ("3.17", "3.18", "/etc/docker/daemon.json", "root", "root", 0o644),
-    ("3.19", "3.22", "/etc/default/docker", "root", "root", 0o644),
-    ("3.21", "3.20", "/etc/sysconfig/docker", "root", "root", 0o644),
-    ("3.23", "3.24", "containerd_sock", "root", "root", 0o660),
-]
+# The item tables are shared with the audit scenario (molecule/shared/tests/cis_observe.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cis_observe import AUDIT, COMPILED, DEFAULT_DATA_ROOT, FILES, RULES_D  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +94,8 @@ def _resolve(host, kind, name):
     if kind == "containerd_dir":
         sock = _containerd_sock(host)
         return [os.path.dirname(sock)] if sock else []
+    if kind == "data_root":
+        name = DEFAULT_DATA_ROOT
     return [_real(host, name)] if host.file(name).exists else []
 
 
@@ -280,6 +251,10 @@ def _file_path(host, spec, daemon_json):
         return daemon_json.get(spec[4:])
     if spec == "containerd_sock":
         return _containerd_sock(host)
+    if spec == "registry_certs":
+        # The harden hosts trust no registry: nothing under /etc/docker/certs.d.
+        assert host.run("find /etc/docker/certs.d -type f 2>/dev/null").stdout.split() == []
+        return None
     return spec if host.file(spec).exists else None
 
 

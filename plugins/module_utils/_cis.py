@@ -26,7 +26,6 @@ __metaclass__ = type
 
 import posixpath
 import re
-import shlex
 
 from ansible_collections.hardened.docker.plugins.module_utils import daemon_schema
 
@@ -212,23 +211,10 @@ def _flag_args(state):
     return args, ('running process' if args else '')
 
 
-def _args_text(args):
-    """A command line from either argv words ('-H', 'fd://') or flag texts ('-H fd://')."""
-    words = []
-    for arg in args:
-        arg = str(arg)
-        head, space, tail = arg.partition(' ')
-        if space and head.startswith('-') and '=' not in head:
-            words += [shlex.quote(head), shlex.quote(tail)]
-        else:
-            words.append(shlex.quote(arg))
-    return ' '.join(words)
-
-
 def dockerd_flags(state):
     """daemon_schema's parse of the dockerd command line the host state shows."""
     args, _source = _flag_args(state)
-    return daemon_schema.parse_dockerd_flags(_args_text(args))
+    return daemon_schema.parse_dockerd_argv(args)
 
 
 def flag_settings(state):

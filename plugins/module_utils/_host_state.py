@@ -161,8 +161,9 @@ def expand_variables(text, env):
 
 
 def flag_args(text):
-    """A dockerd command line (binary optional) as the list of its flag texts, in order."""
-    return [parsed.text for parsed in daemon_schema.parse_dockerd_flags(text).flags]
+    """The argv words of a dockerd command line's flags (binary and variables left out), in order."""
+    parsed = daemon_schema.parse_dockerd_flags(text)
+    return [parsed.words[index] for flag in parsed.flags for index in flag.tokens]
 
 
 def parse_json_lines(text):
@@ -324,6 +325,7 @@ class HostReader(object):
         self._which = which
         self.state = {}
         self._mounts = None
+        self._running_flags = None
 
     # -- helpers ------------------------------------------------------------
     def run(self, argv):
@@ -334,6 +336,12 @@ class HostReader(object):
     def docker(self, *args):
         socket = self.params.get('docker_socket') or '/var/run/docker.sock'
         return self.run(['docker', '--host', 'unix://' + socket] + list(args))
+
+    def running_flags(self):
+        """The running dockerd's command line, parsed once."""
+        if self._running_flags is None:
+            self._running_flags = daemon_schema.parse_dockerd_argv(self.state['dockerd']['args'])
+        return self._running_flags
 
     def mounts(self):
         if self._mounts is None:
@@ -414,11 +422,11 @@ class HostReader(object):
         for key in ('data-root', 'graph'):
             if isinstance(settings.get(key), str) and settings[key]:
                 return settings[key], 'daemon.json'
-        for flag in ('--data-root', '--graph', '-g'):
-            for value in daemon_schema.parse_dockerd_flags(' '.join(self.state['dockerd']['args'])).values(
-                    'data-root' if flag == '--data-root' else 'graph'):
-                if value:
-                    return value, 'dockerd command line'
+        running = self.running_flags()
+        for key in ('data-root', 'graph'):
+            values = [v for v in running.values(key) if v]
+            if values:
+                return values[-1], 'dockerd command line'
         return daemon_schema.DEFAULT_DATA_ROOT, 'default'
 
     # -- engine -------------------------------------------------------------
@@ -644,7 +652,7 @@ class HostReader(object):
         state['units'] = units
 
         sock = settings.get('containerd') if isinstance(settings.get('containerd'), str) else ''
-        for value in daemon_schema.parse_dockerd_flags(' '.join(state['dockerd']['args'])).values('containerd'):
+        for value in self.running_flags().values('containerd'):
             sock = value or sock
         if not sock:
             sock = next((c for c in CONTAINERD_SOCKETS if os.path.exists(c)), CONTAINERD_SOCKETS[0])
@@ -666,7 +674,7 @@ class HostReader(object):
         for key in daemon_schema.TLS_FILE_KEYS:
             path = settings.get(key) if isinstance(settings.get(key), str) else ''
             if not path:
-                values = daemon_schema.parse_dockerd_flags(' '.join(state['dockerd']['args'])).values(key)
+                values = self.running_flags().values(key)
                 path = values[-1] if values else ''
             if not path:
                 continue

@@ -558,6 +558,11 @@ def parse_dockerd_flags(text):
     return DockerdCommandLine(flags, unknown, tokens)
 
 
+def parse_dockerd_argv(words):
+    """Parse a dockerd command line given as argv words (``/proc/PID/cmdline``, ``effective_flags.args``)."""
+    return parse_dockerd_flags(' '.join(shlex.quote(str(word)) for word in words or []))
+
+
 def _quote_word(word):
     if word and not any(c.isspace() or c in '"\'\\' for c in word):
         return word

@@ -177,7 +177,7 @@ host_state:
     effective_flags:
       description: >-
         The flags dockerd starts with (subset V(daemon)): C(source) (V(systemctl show), V(environment file) or V(none)),
-        C(text) with variables expanded, and C(args), one flag per item.
+        C(text) with variables expanded, and C(args), the flags as argv words (like C(dockerd.args)).
       type: dict
     daemon_json:
       description: C(path), C(exists), C(settings) and the parse C(error) (null when it parsed).

@@ -59,7 +59,7 @@ def _state():
         'dockerd': {'pid': 10, 'uid': 0, 'args': ['-H', 'fd://', '--containerd=/run/containerd/containerd.sock']},
         'effective_flags': {'source': 'systemctl show',
                             'text': '/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock',
-                            'args': ['-H fd://', '--containerd=/run/containerd/containerd.sock']},
+                            'args': ['-H', 'fd://', '--containerd=/run/containerd/containerd.sock']},
         'docker_info': {'ServerVersion': '20.10.24+dfsg1', 'Driver': 'overlay2', 'DockerRootDir': '/var/lib/docker',
                         'LoggingDriver': 'syslog', 'LiveRestoreEnabled': True, 'ExperimentalBuild': False,
                         'SecurityOptions': ['name=seccomp,profile=default', 'name=userns', 'name=rootless'],
@@ -480,9 +480,9 @@ def test_2_2_bridge_or_config():
 
 def test_flags_on_the_command_line_count():
     state = _state()
-    state['effective_flags']['args'] = ['--icc=true', '--log-level debug', '--userland-proxy=false', '--iptables=false',
-                                        '--insecure-registry reg:5000', '--no-new-privileges', '-H tcp://0.0.0.0:2375',
-                                        '--log-opt max-size=10m', '--storage-opt dm.basesize=20G',
+    state['effective_flags']['args'] = ['--icc=true', '--log-level', 'debug', '--userland-proxy=false', '--iptables=false',
+                                        '--insecure-registry', 'reg:5000', '--no-new-privileges', '-H', 'tcp://0.0.0.0:2375',
+                                        '--log-opt', 'max-size=10m', '--storage-opt', 'dm.basesize=20G',
                                         '--authorization-plugin=opa']
     state['bridge_options'] = None
     config = cis.effective_config(state)
@@ -573,7 +573,7 @@ def test_2_11_base_device_size():
     item = _items(_report(state))['2.11']
     assert item['status'] == 'fail' and 'dm.basesize=50G' in item['evidence']
     state['daemon_json']['settings']['storage-opts'] = []
-    state['effective_flags']['args'] = ['--storage-opt dm.basesize=20G']
+    state['effective_flags']['args'] = ['--storage-opt', 'dm.basesize=20G']
     assert _items(_report(state))['2.11']['status'] == 'fail'
 
 
@@ -830,7 +830,7 @@ def test_5_26_health_check():
 @pytest.mark.parametrize('source', ['/var/run/docker.sock', '/run/docker.sock', '/srv/docker.sock', '/run', '/var/run'])
 def test_5_31_docker_socket(source):
     state = _state()
-    state['effective_flags']['args'] = ['-H unix:///srv/docker.sock']
+    state['effective_flags']['args'] = ['-H', 'unix:///srv/docker.sock']
     state['containers'] = [_container(mounts=[{'type': 'bind', 'source': source, 'destination': '/var/run/docker.sock',
                                                'rw': False}])]
     item = _cont_items(_report(state))['5.31']

@@ -6,6 +6,7 @@ import os
 import pytest
 
 from ansible_collections.hardened.docker.plugins.module_utils import _host_state as hs
+from ansible_collections.hardened.docker.plugins.module_utils import daemon_schema
 
 MOUNTS = """\
 /dev/vda1 / ext4 rw,relatime 0 0
@@ -80,8 +81,11 @@ def test_env_file_parsing_and_expansion():
 
 
 def test_flag_args_use_the_collection_parser():
-    assert hs.flag_args('/usr/sbin/dockerd -H fd:// --containerd=/run/c.sock --icc=false') == [
-        '-H fd://', '--containerd=/run/c.sock', '--icc=false']
+    assert hs.flag_args('/usr/sbin/dockerd -H fd:// --containerd=/run/c.sock --icc=false $DOCKER_OPTS') == [
+        '-H', 'fd://', '--containerd=/run/c.sock', '--icc=false']
+    # argv words survive values with blanks, as /proc/PID/cmdline gives them.
+    assert hs.flag_args('dockerd --label "a b" -Hfd://') == ['--label', 'a b', '-Hfd://']
+    assert daemon_schema.parse_dockerd_argv(['--label', 'a b', '-H', 'fd://']).values('labels') == ['a b']
 
 
 INSPECT = {

@@ -247,7 +247,6 @@ def _cidr_problem(value):
     return None
 
 
-_SIZE_RE = re.compile(r'^\d+(\.\d+)* ?[kKmMgGtTpP]?[iI]?[bB]?$')
 
 
 def _list_problem(value, item_problem):
@@ -370,7 +369,7 @@ _KIND_CHECKS = {
     schema.UINT: lambda v: None if _is_int(v) and v >= 0 else _got(v),
     schema.IP: _ip_problem,
     schema.CIDR: _cidr_problem,
-    schema.SIZE: lambda v: None if isinstance(v, str) and _SIZE_RE.match(v) else _got(v),
+    schema.SIZE: lambda v: None if parse_human_size(v) is not None else _got(v),
     schema.STR_LIST: lambda v: _list_problem(v, _str_problem),
     schema.IP_LIST: lambda v: _list_problem(v, _ip_problem),
     schema.KV_LIST: lambda v: _list_problem(v, _kv_problem),

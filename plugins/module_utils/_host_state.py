@@ -125,6 +125,62 @@ def unit_file_exec_start(text):
     return values[-1] if values else ''
 
 
+def operator_exec_start(layers, own_dropin=None):
+    """The ExecStart docker.service runs with when the collection's own drop-in is left out.
+
+    ``layers`` are ``(path, text)`` of the unit file and then its drop-ins in the order systemd applies
+    them (DropInPaths). Returns ``exec_start`` (the command), ``source`` (the file it comes from) and
+    ``after_own``: the operator drop-in that sets ExecStart and sorts after ``own_dropin``, so that it
+    overrides the collection's drop-in ('' when none does).
+    """
+    found = {'exec_start': '', 'source': '', 'after_own': ''}
+    seen_own = False
+    for path, text in layers:
+        if own_dropin and path == own_dropin:
+            seen_own = True
+            continue
+        value = unit_file_exec_start(text)
+        if value:
+            found['exec_start'], found['source'] = value, path
+            if seen_own:
+                found['after_own'] = path
+    return found
+
+
+def _entries(path, keep=lambda name: True):
+    try:
+        return sorted(name for name in os.listdir(path) if keep(name))
+    except OSError:
+        return []
+
+
+def data_on_disk(root):
+    """What a data-root holds on disk, read without the daemon (it may be down).
+
+    ``images``, ``containers`` and ``volumes`` count the image configs of every storage driver
+    (``image/<driver>/imagedb/content/sha256``), the container directories and the named volumes;
+    ``drivers`` lists the storage drivers that have image metadata there. A userns-remap daemon keeps
+    its data under ``<root>/<uid>.<gid>/``: ``remapped`` lists those directories, and their data counts
+    too. Missing directories count as empty.
+    """
+    found = {'root': root, 'exists': os.path.isdir(root), 'images': 0, 'containers': 0, 'volumes': 0,
+             'drivers': [], 'remapped': []}
+    remapped = _entries(root, lambda name: re.match(r'^\d+\.\d+$', name) is not None)
+    found['remapped'] = remapped
+    for base in [root] + [os.path.join(root, name) for name in remapped]:
+        for driver in _entries(os.path.join(base, 'image')):
+            images = _entries(os.path.join(base, 'image', driver, 'imagedb', 'content', 'sha256'))
+            if driver not in found['drivers']:
+                found['drivers'].append(driver)
+            found['images'] += len(images)
+        found['containers'] += len(_entries(os.path.join(base, 'containers'),
+                                            lambda name: os.path.isdir(os.path.join(base, 'containers', name))))
+        found['volumes'] += len(_entries(os.path.join(base, 'volumes'),
+                                         lambda name: os.path.isdir(os.path.join(base, 'volumes', name))))
+    found['drivers'] = sorted(found['drivers'])
+    return found
+
+
 def parse_env_assignments(text):
     """KEY=value assignments of a shell-style environment file (comments, ``export`` and quotes handled)."""
     values = {}
@@ -474,6 +530,7 @@ class HostReader(object):
     def read_daemon(self):
         state = self.state
         unit = {'fragment_path': '', 'dropin_paths': [], 'exec_start': '', 'fragment_exec_start': '',
+                'operator_exec_start': '', 'operator_exec_start_source': '', 'exec_start_after_own_dropin': '',
                 'environment_files': [], 'socket_loaded': False}
         env_path, env_var = self._env_file()
         env_text = read_text(env_path) if env_path else None
@@ -490,6 +547,11 @@ class HostReader(object):
                                          if f.strip()]
             if unit['fragment_path']:
                 unit['fragment_exec_start'] = unit_file_exec_start(read_text(unit['fragment_path']) or '')
+            layers = [(path, read_text(path) or '') for path in [unit['fragment_path']] + unit['dropin_paths'] if path]
+            operator = operator_exec_start(layers, self.params.get('dropin_path'))
+            unit['operator_exec_start'] = operator['exec_start']
+            unit['operator_exec_start_source'] = operator['source']
+            unit['exec_start_after_own_dropin'] = operator['after_own']
             rc, out, _err = self.run(['systemctl', 'show', '-p', 'LoadState', '--value', 'docker.socket'])
             unit['socket_loaded'] = rc == 0 and out.strip() == 'loaded'
         state['unit'] = unit
@@ -550,6 +612,11 @@ class HostReader(object):
             volumes = len(out.split()) if rc == 0 else None
         self.state['image_ids'] = ids
         self.state['counts']['volumes'] = volumes
+        root = self.state['data_root']
+        security = ' '.join(self.state['docker_info'].get('SecurityOptions') or [])
+        if 'name=userns' in security and re.search(r'/\d+\.\d+$', root):
+            root = os.path.dirname(root)  # the remapped daemon's own directory; count from the configured root
+        self.state['data_on_disk'] = data_on_disk(root)
 
     def read_containers(self):
         containers = []

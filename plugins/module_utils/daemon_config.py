@@ -78,6 +78,7 @@ class ValidationContext(object):
         newest Engine (removed keys are errors, new keys are accepted).
     unit_flags: the dockerd command line that will really start the daemon (ExecStart after
         drop-ins, or the init script's), may contain $VARS.
+    unit_flags_source: the file unit_flags comes from, named in the error messages.
     docker_opts: DOCKER_OPTS from /etc/default/docker or /etc/sysconfig/docker.
     allow_insecure_tcp: accept tcp:// hosts without TLS (with a warning).
     tls_files_must_exist: check that tlscacert/tlscert/tlskey exist and are readable.
@@ -86,7 +87,8 @@ class ValidationContext(object):
     """
 
     def __init__(self, engine_version=None, unit_flags=None, docker_opts=None, allow_insecure_tcp=False,
-                 tls_files_must_exist=True, data_root_fstype=None, mounts_file='/proc/self/mounts'):
+                 tls_files_must_exist=True, data_root_fstype=None, mounts_file='/proc/self/mounts',
+                 unit_flags_source=None):
         self.engine_version = parse_version(engine_version) if engine_version else None
         self.unit_flags = unit_flags or ''
         self.docker_opts = docker_opts or ''
@@ -96,6 +98,7 @@ class ValidationContext(object):
         self.mounts_file = mounts_file
         self.flag_sources = [
             FlagSource('unit_flags', self.unit_flags,
+                       ('the dockerd command line in %s' % unit_flags_source) if unit_flags_source else
                        'the dockerd command line (unit_flags: the ExecStart or init script that starts dockerd)',
                        'drop the flag from that command line (on systemd: a drop-in with an empty ExecStart= and '
                        'a new ExecStart without it, which is what the daemon role does for -H)'),
@@ -160,6 +163,143 @@ def render(settings):
     """The daemon.json text: sorted keys, 2-space indent, trailing newline; same input, same bytes."""
     return json.dumps(normalize_settings(settings), indent=2, sort_keys=True, ensure_ascii=False,
                       separators=(',', ': ')) + '\n'
+
+
+CONFIG_MODES = ('merge', 'replace')
+
+
+def _deep_merge(base, over):
+    """``over`` on top of ``base``: nested dicts merge key by key; a None value removes the key."""
+    merged = dict(base)
+    for key, value in over.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def merge_settings(existing, wanted, mode='merge', existing_error=None):
+    """What daemon.json becomes, and what that does to the keys already in the file.
+
+    ``existing`` is the parsed current file ({} when there is none), ``wanted`` what the roles and the
+    inventory set (a top-level None means "remove this key"). ``mode``:
+
+    - ``merge`` keeps every key of the current file that ``wanted`` does not mention; nested objects
+      (``log-opts``, ``default-ulimits``, ``features``, ...) merge key by key, so an option the operator
+      set inside one is kept too.
+    - ``replace`` writes only ``wanted``.
+
+    Returns a dict: ``settings`` (the new content), ``kept`` (top-level keys of the current file that
+    ``wanted`` does not set, kept), ``dropped`` (keys of the current file that are not written: removed with
+    None in merge mode, absent from ``wanted`` in replace mode), ``overridden`` (keys of the current file
+    whose value ``wanted`` changes) and ``problems`` (a current file that cannot be merged).
+    """
+    if mode not in CONFIG_MODES:
+        raise ValueError('daemon_config_mode must be one of %s, got %r' % (', '.join(CONFIG_MODES), mode))
+    existing = existing if isinstance(existing, dict) else {}
+    wanted = wanted or {}
+    problems = []
+    if mode == 'merge' and existing_error:
+        problems.append('the current daemon.json cannot be read as a JSON object (%s), so its keys cannot be kept. '
+                        'Fix the file by hand, or set daemon_config_mode: replace to write only the wanted '
+                        'settings (the old file is backed up)' % existing_error)
+    if mode == 'merge':
+        settings = _deep_merge(existing, wanted)
+    else:
+        settings = normalize_settings(wanted)
+    kept = sorted(key for key in existing if key in settings and key not in wanted)
+    dropped = sorted(key for key in existing if key not in settings)
+    overridden = sorted(key for key in existing if key in settings and key in wanted
+                        and settings[key] != existing[key])
+    return {'settings': settings, 'kept': kept, 'dropped': dropped, 'overridden': overridden,
+            'problems': problems, 'mode': mode}
+
+
+DATA_STRATEGIES = ('', 'migrate', 'fresh')
+
+
+def _count_phrase(counts):
+    return ', '.join('%d %s' % (counts[what], what) for what in ('images', 'containers', 'volumes')) or 'no data'
+
+
+def data_guard(host_state, current_settings, settings, strategy=''):
+    """Would applying ``settings`` make the host's images, containers or volumes vanish from view?
+
+    Every way dockerd's data moves counts: ``data-root`` and its removed alias ``graph``, ``storage-driver``
+    (each driver has its own image store) and ``userns-remap`` (a remapped daemon uses
+    ``<data-root>/<uid>.<gid>/``). ``host_state`` is what ``docker_host_facts`` read (``docker_info``,
+    ``counts``, ``data_root``, ``data_on_disk``); when dockerd is down, the data-root comes from daemon.json
+    or the flags and the counts from the disk. ``current_settings`` is the current daemon.json, ``settings``
+    what it becomes.
+
+    Returns ``changes`` (one phrase each), ``counts``, ``has_data``, ``root_now``, ``root_wanted``,
+    ``driver_change``, ``migrate`` (copy the data-root before the restart) and ``problem`` (a refusal
+    message, or None).
+    """
+    if strategy not in DATA_STRATEGIES:
+        raise ValueError('daemon_data_strategy must be one of migrate, fresh or empty, got %r' % strategy)
+    info = host_state.get('docker_info') or {}
+    running = bool(info)
+    current_settings = current_settings or {}
+    disk = host_state.get('data_on_disk') or {}
+    security = ' '.join(info.get('SecurityOptions') or [])
+
+    def root_of(config):
+        return config.get('data-root') or config.get('graph') or ''
+
+    root_now = disk.get('root') or host_state.get('data_root') or root_of(current_settings) or schema.DEFAULT_DATA_ROOT
+    root_wanted = root_of(settings) or schema.DEFAULT_DATA_ROOT
+    if running:
+        driver_now = info.get('Driver') or ''
+        remap_now = 'name=userns' in security
+        counts = {'images': int(info.get('Images') or 0), 'containers': int(info.get('Containers') or 0),
+                  'volumes': int((host_state.get('counts') or {}).get('volumes') or disk.get('volumes') or 0)}
+    else:
+        drivers = disk.get('drivers') or []
+        driver_now = current_settings.get('storage-driver') or (drivers[0] if len(drivers) == 1 else '')
+        remap_now = bool(current_settings.get('userns-remap')) or bool(disk.get('remapped'))
+        counts = {'images': int(disk.get('images') or 0), 'containers': int(disk.get('containers') or 0),
+                  'volumes': int(disk.get('volumes') or 0)}
+    driver_wanted = settings.get('storage-driver') or ''
+    remap_wanted = bool(settings.get('userns-remap'))
+    changes = []
+    if os.path.normpath(root_now) != os.path.normpath(root_wanted):
+        changes.append('data-root %s -> %s' % (root_now, root_wanted))
+    driver_change = bool(driver_now and driver_wanted and driver_now != driver_wanted)
+    if driver_change:
+        changes.append('storage-driver %s -> %s' % (driver_now, driver_wanted))
+    remap_change = remap_now != remap_wanted
+    if remap_change:
+        changes.append('userns-remap %s -> %s' % ('on' if remap_now else 'off',
+                                                  settings.get('userns-remap') if remap_wanted else 'off'))
+    if driver_change and len(changes) == 1:
+        # Volumes are not the storage driver's: they stay in <data-root>/volumes and in view.
+        counts['volumes'] = 0
+    has_data = sum(counts.values()) > 0
+    result = {'changes': changes, 'counts': counts, 'has_data': has_data, 'root_now': root_now,
+              'root_wanted': root_wanted, 'driver_change': driver_change, 'migrate': False, 'problem': None,
+              'daemon_running': running}
+    if not changes or not has_data or strategy == 'fresh':
+        return result
+    what = _count_phrase(counts)
+    if strategy == 'migrate':
+        if driver_change or remap_change:
+            result['problem'] = (
+                'daemon_data_strategy=migrate only copies a data-root to a new path; it cannot convert the data for '
+                'this change (%s). Set daemon_data_strategy=fresh to start empty (the %s stay on disk, untouched, '
+                'and reappear when you switch back), or leave the setting as it is' % ('; '.join(changes), what))
+        else:
+            result['migrate'] = True
+        return result
+    result['problem'] = (
+        'This change (%s) would make the host\'s %s vanish from view%s. Set daemon_data_strategy to migrate (copy '
+        'them to the new data-root; data-root changes only) or fresh (start empty; the old data stays on disk '
+        'untouched), or leave the setting as it is'
+        % ('; '.join(changes), what, '' if running else ' (dockerd is not running: counted on disk in %s)' % root_now))
+    return result
 
 
 def changed_keys(old, new):

@@ -784,6 +784,31 @@ def spec_from_params(params):
     )
 
 
+def input_problems(requests):
+    """Check certificate requests before anything is created; return one message per problem.
+
+    ``requests`` is a list of ``{'what': label, 'params': module-style params}``; the params need no
+    real paths (placeholders are filled in). This is the module's own :func:`spec_from_params`, so a
+    request that passes here passes there. Used by the tls role's plan, on the controller.
+    """
+    problems = []
+    for request in requests or []:
+        params = dict(request.get('params') or {})
+        kind = params.get('kind')
+        base = '/nonexistent/hardened-docker-plan/%s' % (request.get('what') or kind or 'request')
+        params.setdefault('path', base + '/cert.pem')
+        if kind != KIND_CSR or params.get('privatekey_path') is None:
+            params.setdefault('privatekey_path', base + '/key.pem')
+        if kind in LEAF_KINDS:
+            params.setdefault('ca_path', base + '/ca.pem')
+            params.setdefault('ca_privatekey_path', base + '/ca-key.pem')
+        try:
+            spec_from_params(params)
+        except TLSError as exc:
+            problems.append('%s: %s' % (request.get('what') or kind, exc))
+    return problems
+
+
 # ---------------------------------------------------------------------------
 # Idempotency checks
 # ---------------------------------------------------------------------------

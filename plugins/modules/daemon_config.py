@@ -75,6 +75,11 @@ options:
       - Any daemon.json key that one of these flags also sets is an error, because dockerd refuses to start when a
         setting is given both ways (V(runtimes) is the exception).
     type: str
+  unit_flags_source:
+    description:
+      - The file O(unit_flags) comes from (the unit file, or the drop-in that sets C(ExecStart)), named in the error
+        when one of its flags conflicts with a daemon.json key.
+    type: str
   docker_opts:
     description:
       - The value of C(DOCKER_OPTS) from C(/etc/default/docker) or C(/etc/sysconfig/docker), checked like O(unit_flags).
@@ -287,6 +292,7 @@ ARGUMENT_SPEC = dict(
     settings=dict(type='dict'),
     engine_version=dict(type='str'),
     unit_flags=dict(type='str'),
+    unit_flags_source=dict(type='str'),
     docker_opts=dict(type='str'),
     allow_insecure_tcp=dict(type='bool', default=False),
     tls_files_must_exist=dict(type='bool', default=True),
@@ -382,6 +388,7 @@ def validate_everything(module, settings, version, dockerd, warnings):
     context = dc.ValidationContext(
         engine_version=version,
         unit_flags=params['unit_flags'],
+        unit_flags_source=params['unit_flags_source'],
         docker_opts=params['docker_opts'],
         allow_insecure_tcp=params['allow_insecure_tcp'],
         tls_files_must_exist=params['tls_files_must_exist'],

@@ -169,7 +169,11 @@ host_state:
     unit:
       description: >-
         docker.service as systemd sees it (subset V(daemon)): C(fragment_path), C(dropin_paths), the effective
-        C(exec_start), the packaged unit's own C(fragment_exec_start), C(environment_files), C(socket_loaded).
+        C(exec_start), the packaged unit's own C(fragment_exec_start), C(environment_files), C(socket_loaded);
+        C(operator_exec_start) and C(operator_exec_start_source), the command and the file it comes from when the
+        collection's own drop-in (O(dropin_path)) is left out (an operator's C(systemctl edit) drop-in shows here),
+        and C(exec_start_after_own_dropin), an operator drop-in that sets C(ExecStart) and sorts after the
+        collection's drop-in, so that it wins.
       type: dict
     env_file:
       description: The start script's environment file and its flags variable (subset V(daemon)).
@@ -193,6 +197,13 @@ host_state:
       type: dict
     bridge_options:
       description: The default bridge network's options (subset V(network)), or null.
+      type: dict
+    data_on_disk:
+      description: >-
+        What the data-root holds on disk, read without the daemon (subset V(images)): C(root), C(exists), the
+        number of C(images) (image configs of every storage driver), C(containers) and C(volumes), the storage
+        C(drivers) with image metadata, and the C(remapped) userns-remap directories (C(<uid>.<gid>)), whose data
+        counts too.
       type: dict
     image_ids:
       description: Every image ID (subset V(images)).

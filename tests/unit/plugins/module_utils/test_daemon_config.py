@@ -1058,3 +1058,132 @@ def test_empty_previous_means_there_was_no_file(tmp_path):
 def test_restore_without_previous_raises(tmp_path):
     with pytest.raises((IOError, OSError)):
         dc.restore_previous(str(tmp_path / 'daemon.json'))
+
+
+# --- merge_settings: nothing the operator wrote is lost silently -------------
+
+def test_merge_keeps_keys_the_inventory_does_not_set():
+    existing = {'registry-mirrors': ['https://mirror.example'], 'dns': ['10.0.0.2'], 'icc': True}
+    out = dc.merge_settings(existing, {'icc': False, 'live-restore': True})
+    assert out['settings'] == {'registry-mirrors': ['https://mirror.example'], 'dns': ['10.0.0.2'],
+                               'icc': False, 'live-restore': True}
+    assert out['kept'] == ['dns', 'registry-mirrors']
+    assert out['overridden'] == ['icc']
+    assert out['dropped'] == []
+    assert out['problems'] == []
+
+
+def test_merge_nested_objects_key_by_key():
+    existing = {'log-driver': 'json-file', 'log-opts': {'tag': '{{.Name}}', 'max-size': '100m'}}
+    out = dc.merge_settings(existing, {'log-opts': {'max-size': '10m', 'max-file': '3'}})
+    assert out['settings']['log-opts'] == {'tag': '{{.Name}}', 'max-size': '10m', 'max-file': '3'}
+    assert out['kept'] == ['log-driver']
+    assert out['overridden'] == ['log-opts']
+
+
+def test_merge_null_removes_a_key_and_lists_it():
+    out = dc.merge_settings({'debug': True, 'dns': ['1.1.1.1']}, {'debug': None})
+    assert out['settings'] == {'dns': ['1.1.1.1']}
+    assert out['dropped'] == ['debug']
+    assert out['kept'] == ['dns']
+
+
+def test_replace_writes_only_the_wanted_settings_and_lists_what_it_drops():
+    out = dc.merge_settings({'dns': ['1.1.1.1'], 'icc': True}, {'icc': False, 'debug': None}, mode='replace')
+    assert out['settings'] == {'icc': False}
+    assert out['dropped'] == ['dns']
+    assert out['kept'] == []
+
+
+def test_merge_refuses_a_file_it_cannot_read():
+    out = dc.merge_settings({}, {'icc': False}, existing_error='Expecting value: line 1 column 1 (char 0)')
+    assert len(out['problems']) == 1
+    assert 'daemon_config_mode: replace' in out['problems'][0]
+    assert dc.merge_settings({}, {'icc': False}, mode='replace', existing_error='bad')['problems'] == []
+
+
+def test_merge_rejects_an_unknown_mode():
+    with pytest.raises(ValueError, match='daemon_config_mode'):
+        dc.merge_settings({}, {}, mode='overwrite')
+
+
+def test_merge_does_not_change_its_inputs():
+    existing = {'log-opts': {'max-size': '1m'}}
+    wanted = {'log-opts': {'max-file': '2'}}
+    dc.merge_settings(existing, wanted)
+    assert existing == {'log-opts': {'max-size': '1m'}} and wanted == {'log-opts': {'max-file': '2'}}
+
+
+# --- data_guard: data never vanishes from view --------------------------------
+
+RUNNING = {'docker_info': {'DockerRootDir': '/var/lib/docker', 'Driver': 'overlay2', 'Images': 3, 'Containers': 2,
+                           'SecurityOptions': ['name=seccomp,profile=builtin']},
+           'counts': {'volumes': 1}, 'data_root': '/var/lib/docker',
+           'data_on_disk': {'root': '/var/lib/docker', 'images': 3, 'containers': 2, 'volumes': 1,
+                            'drivers': ['overlay2'], 'remapped': []}}
+
+
+def test_guard_lets_an_unchanged_location_through():
+    out = dc.data_guard(RUNNING, {}, {'icc': False})
+    assert out['changes'] == [] and out['problem'] is None and out['migrate'] is False
+
+
+def test_guard_refuses_data_root_and_names_the_counts():
+    out = dc.data_guard(RUNNING, {}, {'data-root': '/srv/docker'})
+    assert out['changes'] == ['data-root /var/lib/docker -> /srv/docker']
+    assert '3 images, 2 containers, 1 volumes vanish from view' in out['problem']
+    assert 'daemon_data_strategy' in out['problem']
+
+
+def test_guard_covers_the_removed_graph_alias():
+    out = dc.data_guard(RUNNING, {}, {'graph': '/x'})
+    assert out['changes'] == ['data-root /var/lib/docker -> /x'] and out['problem']
+
+
+def test_guard_covers_userns_remap_on_and_off():
+    out = dc.data_guard(RUNNING, {}, {'userns-remap': 'default'})
+    assert out['changes'] == ['userns-remap off -> default'] and out['problem']
+    remapped = dict(RUNNING, docker_info=dict(RUNNING['docker_info'], DockerRootDir='/var/lib/docker/100000.100000',
+                                              SecurityOptions=['name=userns']))
+    out = dc.data_guard(remapped, {'userns-remap': 'default'}, {})
+    assert out['changes'] == ['userns-remap on -> off'] and out['problem']
+    assert dc.data_guard(remapped, {'userns-remap': 'default'}, {'userns-remap': 'default'})['problem'] is None
+
+
+def test_guard_counts_volumes_alone():
+    only_volumes = dict(RUNNING, docker_info=dict(RUNNING['docker_info'], Images=0, Containers=0))
+    out = dc.data_guard(only_volumes, {}, {'data-root': '/srv/docker'})
+    assert out['has_data'] and '0 images, 0 containers, 1 volumes' in out['problem']
+    # A storage driver keeps no volumes: they stay in view when only the driver changes.
+    out = dc.data_guard(only_volumes, {}, {'storage-driver': 'vfs'})
+    assert out['changes'] == ['storage-driver overlay2 -> vfs'] and not out['has_data'] and out['problem'] is None
+
+
+def test_guard_works_when_dockerd_is_down():
+    down = {'docker_info': {}, 'counts': {}, 'data_root': '/srv/old',
+            'data_on_disk': {'root': '/srv/old', 'images': 4, 'containers': 0, 'volumes': 2, 'drivers': ['overlay2'],
+                             'remapped': []}}
+    out = dc.data_guard(down, {'data-root': '/srv/old'}, {'data-root': '/var/lib/docker'})
+    assert out['changes'] == ['data-root /srv/old -> /var/lib/docker']
+    assert 'dockerd is not running: counted on disk in /srv/old' in out['problem']
+    out = dc.data_guard(down, {'data-root': '/srv/old'}, {'data-root': '/srv/old', 'storage-driver': 'btrfs'})
+    assert out['changes'] == ['storage-driver overlay2 -> btrfs'] and out['problem']
+
+
+def test_guard_strategies():
+    assert dc.data_guard(RUNNING, {}, {'data-root': '/srv/docker'}, 'migrate')['migrate'] is True
+    fresh = dc.data_guard(RUNNING, {}, {'storage-driver': 'btrfs'}, 'fresh')
+    assert fresh['problem'] is None and fresh['migrate'] is False and fresh['changes']
+    refused = dc.data_guard(RUNNING, {}, {'storage-driver': 'btrfs'}, 'migrate')
+    assert 'cannot convert' in refused['problem'] and refused['migrate'] is False
+    refused = dc.data_guard(RUNNING, {}, {'data-root': '/srv/x', 'userns-remap': 'default'}, 'migrate')
+    assert refused['problem'] and refused['migrate'] is False
+    with pytest.raises(ValueError):
+        dc.data_guard(RUNNING, {}, {}, 'copy')
+
+
+def test_guard_accepts_any_change_on_a_host_without_data():
+    empty = {'docker_info': {}, 'counts': {}, 'data_root': '/var/lib/docker', 'data_on_disk': {}}
+    out = dc.data_guard(empty, {}, {'data-root': '/srv/docker', 'storage-driver': 'btrfs'})
+    # No daemon and no data: the driver in use is unknown, only the path counts as a change.
+    assert out['problem'] is None and not out['has_data'] and out['changes'] == ['data-root /var/lib/docker -> /srv/docker']

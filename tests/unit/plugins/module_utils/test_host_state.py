@@ -259,3 +259,65 @@ def test_stat_path(tmp_path):
     st = hs.stat_path(str(f))
     assert st['exists'] and st['mode'] == '0640' and st['kind'] == 'file'
     assert hs.stat_path(str(tmp_path / 'missing')) == {'exists': False}
+
+
+# --- operator_exec_start: the command without the collection's drop-in -------
+
+UNIT = '[Service]\nType=notify\nExecStart=/usr/sbin/dockerd -H fd:// $DOCKER_OPTS\n'
+OWN = '/etc/systemd/system/docker.service.d/hardened-docker-hosts.conf'
+
+
+def test_operator_exec_start_is_the_unit_file_without_drop_ins():
+    found = hs.operator_exec_start([('/lib/systemd/system/docker.service', UNIT)], OWN)
+    assert found == {'exec_start': '/usr/sbin/dockerd -H fd:// $DOCKER_OPTS',
+                     'source': '/lib/systemd/system/docker.service', 'after_own': ''}
+
+
+def test_operator_exec_start_leaves_the_own_drop_in_out_and_names_the_operators_file():
+    layers = [('/lib/systemd/system/docker.service', UNIT),
+              ('/etc/systemd/system/docker.service.d/env.conf', '[Service]\nEnvironment=A=1\n'),
+              (OWN, '[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd $DOCKER_OPTS\n'),
+              ('/etc/systemd/system/docker.service.d/override.conf',
+               '[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// --log-level=warn\n')]
+    found = hs.operator_exec_start(layers, OWN)
+    assert found['exec_start'] == '/usr/sbin/dockerd -H fd:// --log-level=warn'
+    assert found['source'] == '/etc/systemd/system/docker.service.d/override.conf'
+    assert found['after_own'] == '/etc/systemd/system/docker.service.d/override.conf'
+
+
+def test_an_operator_drop_in_before_the_own_one_does_not_win():
+    layers = [('/lib/systemd/system/docker.service', UNIT),
+              ('/etc/systemd/system/docker.service.d/10-flags.conf',
+               '[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// --max-concurrent-downloads=5\n'),
+              (OWN, '[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd\n')]
+    found = hs.operator_exec_start(layers, OWN)
+    assert found['exec_start'] == '/usr/sbin/dockerd -H fd:// --max-concurrent-downloads=5'
+    assert found['source'].endswith('10-flags.conf')
+    assert found['after_own'] == ''
+
+
+# --- data_on_disk: counting without the daemon --------------------------------
+
+def _touch(path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as handle:
+        handle.write('{}')
+
+
+def test_data_on_disk_counts_images_containers_volumes_and_remapped_data(tmp_path):
+    root = str(tmp_path)
+    for digest in ('a' * 64, 'b' * 64):
+        _touch(os.path.join(root, 'image', 'overlay2', 'imagedb', 'content', 'sha256', digest))
+    os.makedirs(os.path.join(root, 'containers', 'c1'))
+    os.makedirs(os.path.join(root, 'volumes', 'data'))
+    _touch(os.path.join(root, 'volumes', 'metadata.db'))
+    _touch(os.path.join(root, '100000.100000', 'image', 'overlay2', 'imagedb', 'content', 'sha256', 'c' * 64))
+    found = hs.data_on_disk(root)
+    assert found['exists'] is True
+    assert (found['images'], found['containers'], found['volumes']) == (3, 1, 1)
+    assert found['drivers'] == ['overlay2'] and found['remapped'] == ['100000.100000']
+
+
+def test_data_on_disk_of_a_missing_root_is_empty(tmp_path):
+    found = hs.data_on_disk(str(tmp_path / 'nothing'))
+    assert found['exists'] is False and (found['images'], found['containers'], found['volumes']) == (0, 0, 0)

@@ -885,3 +885,31 @@ def test_diff_has_no_key_material(tmp_path, ca_dir, out):
     assert diff_change['before']['subject'] == 'CN=docker1.example.com'
     assert diff_change['after']['subject'] == 'CN=other'
     assert diff_csr['after'] == {'subject': 'CN=a', 'subject_alt_names': [], 'key_type': 'ECDSA P-256'}
+
+
+# --- input_problems: the tls role's plan --------------------------------------
+
+def test_input_problems_accepts_the_defaults():
+    assert tls.input_problems([
+        {'what': 'CA', 'params': {'kind': 'ca', 'common_name': 'hardened.docker CA', 'key_type': 'ecdsa',
+                                  'key_size': 256, 'valid_days': 3650}},
+        {'what': 'server', 'params': {'kind': 'server', 'common_name': 'host1', 'key_type': 'ecdsa', 'key_size': 256,
+                                      'subject_alt_names': ['DNS:localhost', 'IP:10.0.0.5'], 'valid_days': 365,
+                                      'renew_before_days': 30}},
+        {'what': 'client admin', 'params': {'kind': 'client', 'common_name': 'admin', 'key_type': 'ed25519'}},
+    ]) == []
+
+
+def test_input_problems_lists_every_bad_request_with_its_label():
+    problems = tls.input_problems([
+        {'what': 'CA (tls_key_type, tls_key_size)', 'params': {'kind': 'ca', 'common_name': 'CA', 'key_type': 'rsa',
+                                                               'key_size': 1024}},
+        {'what': 'server (tls_extra_sans)', 'params': {'kind': 'server', 'common_name': 'h',
+                                                       'subject_alt_names': ['DNS:ok', 'IP:999.1.1.1']}},
+        {'what': 'client admin (valid_days)', 'params': {'kind': 'client', 'common_name': 'admin', 'valid_days': 30,
+                                                         'renew_before_days': 30}},
+    ])
+    assert len(problems) == 3
+    assert problems[0].startswith('CA (tls_key_type, tls_key_size): RSA keys shorter than 2048 bits')
+    assert problems[1].startswith('server (tls_extra_sans): ') and '999.1.1.1' in problems[1]
+    assert problems[2].startswith('client admin (valid_days): renew_before_days (30) must be smaller')

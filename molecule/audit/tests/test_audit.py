@@ -564,6 +564,75 @@ def test_harden_check_mode_changes_nothing(host, name, role, ghost_runs):  # pyl
 
 
 # --------------------------------------------------------------------------
+# harden-docker.yml plans before it changes anything, and one host does not
+# stop the fleet
+# --------------------------------------------------------------------------
+
+PLANNED = ("hd-audit-fresh", "hd-audit-hardened")
+
+
+def _harden(*extra_vars, hosts=PLANNED, inventories=()):
+    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"]]
+    for inventory in inventories:
+        cmd += ["-i", inventory]
+    cmd += ["--limit", ",".join(hosts), HARDEN_PLAYBOOK]
+    for extra in extra_vars:
+        cmd += ["-e", json.dumps(extra)]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env,
+                          timeout=900, check=False)
+    return proc.returncode, " ".join(proc.stdout.split()), proc.stdout
+
+
+@pytest.fixture(scope="session")
+def bad_input_run(ghost_runs):  # pylint: disable=unused-argument
+    # ghost_runs: after the audits and their "nothing changed" check.
+    return _harden({"tls_key_type": "rsa", "tls_key_size": 1024,
+                    "tls_clients": [{"name": "../../evil"}],
+                    "daemon_log_opts": {"max-size": "10zz"}})
+
+
+def test_bad_input_stops_every_host_before_any_change(host, name, bad_input_run):
+    if name not in PLANNED:
+        pytest.skip("the plan is run on the fresh and the hardened host")
+    rc, text, raw = bad_input_run
+    assert rc != 0, raw[-4000:]
+    assert "Nothing was changed on any host." in text, raw[-4000:]
+    # Every problem of every host is listed, per host, before anything runs.
+    # ansible-core's error line carries the message unescaped, up to the task's origin.
+    message = text.split("Nothing was changed on any host. ", 1)[1].split(" Origin: ", 1)[0]
+    by_host = dict(part.split(": ", 1) for part in message.split(" || "))
+    assert sorted(by_host) == sorted(PLANNED), message
+    for other in PLANNED:
+        listed = by_host[other]
+        assert "tls: tls_clients: " in listed and "../../evil" in listed, raw[-4000:]
+        assert "RSA keys shorter than 2048 bits" in listed, raw[-4000:]
+        assert "10zz" in listed, raw[-4000:]
+    # Nothing was installed, written or restarted: the host is as the audit left it.
+    before = _before(name)
+    now = _host_hash(host).rstrip("\n")
+    assert now == before, _diff(before, now)
+    if name == "hd-audit-fresh":
+        assert host.run("dpkg-query -W -f '${Status}' docker.io").stdout.strip() != "install ok installed"
+    assert not os.path.exists(os.path.join(EPHEMERAL, "tls", "clients", "evil"))
+
+
+def test_an_unreachable_host_does_not_stop_the_others_and_is_named(host, name, bad_input_run, tmp_path_factory):  # pylint: disable=unused-argument
+    if name != "hd-audit-hardened":
+        pytest.skip("the converged host re-runs next to a host that cannot be reached")
+    inventory = tmp_path_factory.mktemp("hd-harden-ghost") / "ghost.ini"
+    inventory.write_text("[docker_hosts]\n%s ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=9 "
+                         "ansible_user=nobody ansible_ssh_common_args='-o ConnectTimeout=5 -o BatchMode=yes'\n" % GHOST)
+    rc, text, raw = _harden(hosts=(name, GHOST), inventories=(str(inventory),))
+    # ansible-playbook exits 4 when a host was unreachable; the converged host still ran every play.
+    assert rc == 4, raw[-4000:]
+    assert "converged: %s; did not converge (failed or unreachable): %s" % (name, GHOST) in text, raw[-4000:]
+    recap = re.search(r"^%s\s*:.*\bchanged=(\d+).*\bfailed=(\d+)" % re.escape(name), raw, re.M)
+    assert recap and recap.groups() == ("0", "0"), raw[-4000:]
+
+
+# --------------------------------------------------------------------------
 # The HTML page in a real browser
 # --------------------------------------------------------------------------
 

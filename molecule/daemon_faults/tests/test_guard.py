@@ -1,0 +1,69 @@
+"""The data guard covers every way dockerd's data moves out of view: data-root
+and its removed alias graph, storage-driver and userns-remap, also while
+dockerd is down; daemon_data_strategy=fresh hides the data only with consent,
+and the data comes back.
+
+Runs after test_faults.py (the host has images; its data-root may have moved).
+Each refusal leaves daemon.json byte-identical and the daemon answering.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests"))
+from test_faults import assert_refused, conf_sum, engine_major_minor, images, run_role  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
+
+
+def _ids(host):
+    return sorted(set(host.check_output("docker images --all --quiet --no-trunc").split()))
+
+
+def _info(host, field):
+    return host.check_output("docker info --format '{{.%s}}'" % field)
+
+
+def test_the_removed_graph_alias_is_guarded_like_data_root(host, images):  # pylint: disable=redefined-outer-name
+    expected = "vanish from view" if engine_major_minor(host) < (23, 0) else "'graph'"
+    assert_refused(host, expected, daemon_extra_settings={"graph": "/srv/data/graph"})
+    assert not host.file("/srv/data/graph").exists
+
+
+def test_userns_remap_is_guarded(host, images):  # pylint: disable=redefined-outer-name
+    out = assert_refused(host, "userns-remap off -> default", daemon_userns_remap="default")
+    assert "vanish from view" in out
+    assert "name=userns" not in _info(host, "SecurityOptions")
+
+
+def test_the_guard_counts_on_disk_while_dockerd_is_down(host, images):  # pylint: disable=redefined-outer-name
+    root = _info(host, "DockerRootDir")
+    before = conf_sum(host)
+    host.check_output("systemctl stop docker.socket docker.service")
+    try:
+        assert host.run("timeout 20 docker version --format '{{.Server.Version}}'").rc != 0
+        rc, out = run_role(host, daemon_data_root="/srv/data/elsewhere")
+    finally:
+        host.check_output("systemctl start docker.socket docker.service")
+    assert rc != 0, out
+    assert "dockerd is not running: counted on disk in %s" % root in out, out[-3000:]
+    assert "%d images" % len(images) in out, out[-3000:]
+    assert conf_sum(host) == before
+    assert not host.file("/srv/data/elsewhere").exists
+    assert _ids(host) == images
+
+
+def test_a_storage_driver_change_needs_consent_and_fresh_keeps_the_old_data(host, images):  # pylint: disable=redefined-outer-name
+    driver = _info(host, "Driver")
+    root = _info(host, "DockerRootDir")
+    other = "vfs" if driver != "vfs" else "overlay2"
+    assert_refused(host, "storage-driver %s -> %s" % (driver, other), daemon_storage_driver=other)
+    rc, out = run_role(host, daemon_storage_driver=other, daemon_data_strategy="fresh")
+    assert rc == 0, out[-3000:]
+    assert _info(host, "Driver") == other
+    # Hidden, not lost: the old driver's images are still on disk.
+    assert _ids(host) == []
+    assert host.file("%s/image/%s/imagedb" % (root, driver)).is_directory
+    rc, out = run_role(host, daemon_storage_driver=driver)
+    assert rc == 0, out[-3000:]
+    assert _info(host, "Driver") == driver
+    assert _ids(host) == images

@@ -79,6 +79,7 @@ class ValidationContext(object):
     unit_flags: the dockerd command line that will really start the daemon (ExecStart after
         drop-ins, or the init script's), may contain $VARS.
     unit_flags_source: the file unit_flags comes from, named in the error messages.
+    driver_support: what the host offers the storage drivers (a DriverSupport), or None: not probed.
     docker_opts: DOCKER_OPTS from /etc/default/docker or /etc/sysconfig/docker.
     allow_insecure_tcp: accept tcp:// hosts without TLS (with a warning).
     tls_files_must_exist: check that tlscacert/tlscert/tlskey exist and are readable.
@@ -88,7 +89,7 @@ class ValidationContext(object):
 
     def __init__(self, engine_version=None, unit_flags=None, docker_opts=None, allow_insecure_tcp=False,
                  tls_files_must_exist=True, data_root_fstype=None, mounts_file='/proc/self/mounts',
-                 unit_flags_source=None):
+                 unit_flags_source=None, driver_support=None):
         self.engine_version = parse_version(engine_version) if engine_version else None
         self.unit_flags = unit_flags or ''
         self.docker_opts = docker_opts or ''
@@ -96,6 +97,8 @@ class ValidationContext(object):
         self.tls_files_must_exist = bool(tls_files_must_exist)
         self.data_root_fstype = data_root_fstype or None
         self.mounts_file = mounts_file
+        # What the host offers the storage drivers (see driver_support_problem); None = not probed.
+        self.driver_support = driver_support
         self.flag_sources = [
             FlagSource('unit_flags', self.unit_flags,
                        ('the dockerd command line in %s' % unit_flags_source) if unit_flags_source else
@@ -747,6 +750,7 @@ def _check_storage(settings, ctx, out):
         else:
             out.warn("storage driver '%s' is deprecated since Engine %s and removed in %s; plan the move to '%s'"
                      % (driver, deprecated_in, removed_in, schema.DEFAULT_STORAGE_DRIVER))
+            _check_driver_support(driver, settings, ctx, out)
         return
     known = set(schema.CURRENT_STORAGE_DRIVERS)
     if snapshotters:
@@ -757,6 +761,113 @@ def _check_storage(settings, ctx, out):
                   % (driver, " (did you mean '%s'?)" % suggestion if suggestion else '', ', '.join(sorted(known))))
         return
     _check_driver_filesystem(driver, settings, ctx, out)
+    if driver in schema.DRIVER_GO_PACKAGE:
+        _check_driver_support(driver, settings, ctx, out)
+
+
+class DriverSupport(object):
+    """What a host offers the storage drivers, read by the module.
+
+    built: the driver Go packages found in the dockerd binary (a set), or None when unknown (no binary yet);
+    kernel_filesystems: filesystems the kernel has or can load (a set); devmapper_control: whether
+    /dev/mapper/control exists; fuse_overlayfs: whether the fuse-overlayfs binary and /dev/fuse exist.
+    """
+
+    def __init__(self, built=None, kernel_filesystems=None, devmapper_control=False, fuse_overlayfs=False,
+                 searched=None):
+        self.built = built
+        # The packages looked for in the binary (None: all of them).
+        self._searched = None if searched is None else set(searched)
+        self.kernel_filesystems = set(kernel_filesystems or ())
+        self.devmapper_control = devmapper_control
+        self.fuse_overlayfs = fuse_overlayfs
+
+    def searched(self, package):
+        return self._searched is None or package in self._searched
+
+
+def driver_support_problem(driver, support, backing_fstype=None):
+    """Why this host's dockerd cannot run ``driver`` (None when it can, or when it cannot be told)."""
+    package = schema.DRIVER_GO_PACKAGE.get(driver)
+    if support.built is not None and package and support.searched(package) and package not in support.built:
+        return ("this dockerd was built without the '%s' storage driver (the binary has no graphdriver/%s); "
+                "the daemon would not start. Use one of: %s"
+                % (driver, package, ', '.join(sorted(d for d, p in schema.DRIVER_GO_PACKAGE.items()
+                                                     if p in support.built and d in schema.CURRENT_STORAGE_DRIVERS))
+                   or 'the drivers it has'))
+    needed = schema.DRIVER_KERNEL_FILESYSTEM.get(driver)
+    if needed and needed not in support.kernel_filesystems:
+        return ("storage driver '%s' needs the %s filesystem, which this kernel neither has nor can load "
+                "(/proc/filesystems, /lib/modules); the daemon would not start" % (driver, needed))
+    if driver in ('overlay2', 'overlay') and backing_fstype in schema.OVERLAY_UNSUPPORTED_BACKING:
+        return ("storage driver '%s' cannot use data-root on %s (an overlay needs a backing filesystem such as "
+                "ext4, xfs with ftype=1 or btrfs); the daemon would not start. Put data-root on such a filesystem "
+                "(a volume or a mount) or choose another storage-driver" % (driver, backing_fstype))
+    if driver == 'devicemapper' and not support.devmapper_control:
+        return ("storage driver 'devicemapper' needs the device-mapper (/dev/mapper/control is missing); the daemon "
+                "would not start. Use overlay2")
+    if driver == 'fuse-overlayfs' and not support.fuse_overlayfs:
+        return ("storage driver 'fuse-overlayfs' needs the fuse-overlayfs program and /dev/fuse; install "
+                "fuse-overlayfs or choose another storage-driver")
+    return None
+
+
+def read_driver_support(dockerd=None, drivers=None, proc_filesystems='/proc/filesystems', modules_dir='/lib/modules'):
+    """Read what this host offers the storage drivers (a :class:`DriverSupport`); only reads files.
+
+    ``drivers`` limits the search of the dockerd binary to those drivers (default: all).
+    """
+    built = None
+    if dockerd and os.path.isfile(dockerd):
+        import mmap
+        built = set()
+        with open(dockerd, 'rb') as handle:
+            try:
+                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except (ValueError, OSError):
+                data = None
+            if data is not None:
+                try:
+                    wanted = [schema.DRIVER_GO_PACKAGE[d] for d in (drivers or schema.DRIVER_GO_PACKAGE)
+                              if d in schema.DRIVER_GO_PACKAGE]
+                    for package in set(wanted):
+                        if data.find(('/daemon/graphdriver/%s.Init' % package).encode('ascii')) != -1:
+                            built.add(package)
+                finally:
+                    data.close()
+    kernel = set()
+    try:
+        with open(proc_filesystems) as handle:
+            kernel.update(line.split()[-1] for line in handle if line.strip())
+    except (IOError, OSError):
+        pass
+    release = os.uname()[2]
+    for name, module in (('overlay', 'fs/overlayfs/overlay.ko'), ('aufs', 'fs/aufs/aufs.ko')):
+        for index in ('modules.dep', 'modules.builtin'):
+            try:
+                with open(os.path.join(modules_dir, release, index)) as handle:
+                    if module in handle.read():
+                        kernel.add(name)
+            except (IOError, OSError):
+                continue
+    fuse = os.path.exists('/dev/fuse') and any(
+        os.access(os.path.join(d, 'fuse-overlayfs'), os.X_OK)
+        for d in (os.environ.get('PATH') or '/usr/local/bin:/usr/bin:/bin').split(os.pathsep) + ['/usr/sbin', '/sbin'])
+    searched = None if not drivers else [schema.DRIVER_GO_PACKAGE[d] for d in drivers if d in schema.DRIVER_GO_PACKAGE]
+    return DriverSupport(built=built, kernel_filesystems=kernel, devmapper_control=os.path.exists('/dev/mapper/control'),
+                         fuse_overlayfs=fuse, searched=searched)
+
+
+def _check_driver_support(driver, settings, ctx, out):
+    if ctx.driver_support is None:
+        return
+    backing = None
+    data_root = _effective_data_root(settings, ctx)
+    if driver in ('overlay2', 'overlay') and data_root is not None:
+        backing = ctx.data_root_fstype or detect_fstype(data_root, ctx.mounts_file)[0]
+    problem = driver_support_problem(driver, ctx.driver_support, backing)
+    if problem:
+        out.error(problem)
 
 
 def _check_driver_filesystem(driver, settings, ctx, out):

@@ -312,6 +312,31 @@ DRIVER_REQUIRED_FSTYPE = {
     'zfs': 'zfs',
 }
 
+#: driver -> the Go package under daemon/graphdriver/ that implements it. A dockerd built without a driver
+#: (build tags such as exclude_graphdriver_devicemapper) has no ``.../daemon/graphdriver/<pkg>.Init`` function
+#: name in its binary (Go keeps function names even in stripped binaries).
+DRIVER_GO_PACKAGE = {
+    'overlay2': 'overlay2',
+    'overlay': 'overlay',
+    'aufs': 'aufs',
+    'btrfs': 'btrfs',
+    'zfs': 'zfs',
+    'devicemapper': 'devmapper',
+    'vfs': 'vfs',
+    'fuse-overlayfs': 'fuse-overlayfs',
+}
+
+#: Drivers that need a filesystem in the kernel (/proc/filesystems, or a loadable module).
+DRIVER_KERNEL_FILESYSTEM = {
+    'overlay2': 'overlay',
+    'overlay': 'overlay',
+    'aufs': 'aufs',
+}
+
+#: Filesystems overlay2 cannot use as its backing filesystem (dockerd refuses them: no d_type, or an overlay
+#: on an overlay, as in a container whose /var/lib/docker is on the container's own root).
+OVERLAY_UNSUPPORTED_BACKING = ('overlay', 'aufs', 'ecryptfs', 'nfs', 'nfs4', 'cifs', 'smb3', 'fuse.sshfs')
+
 #: With features {"containerd-snapshotter": true} storage-driver may name a containerd snapshotter.
 CONTAINERD_SNAPSHOTTER_FEATURE = 'containerd-snapshotter'
 CONTAINERD_SNAPSHOTTERS = ('overlayfs', 'native', 'btrfs', 'zfs', 'fuse-overlayfs')

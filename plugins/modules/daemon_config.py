@@ -26,7 +26,10 @@ description:
     (V(containerd-plugins-namespace), top-level V(http-proxy)/V(https-proxy)/V(no-proxy), which belong under
     V(proxies)); value types; absolute paths for V(data-root), V(exec-root), V(pidfile) and the TLS files; storage
     drivers removed in the installed Engine (V(aufs), V(overlay) in 24.0, V(devicemapper) in 25.0) or unknown;
-    V(btrfs)/V(zfs) while data-root is not on that filesystem; host URIs, V(tcp://) hosts without a port (dockerd
+    V(btrfs)/V(zfs) while data-root is not on that filesystem; a driver this host's dockerd cannot run (built
+    without it - the binary has no C(daemon/graphdriver/<driver>) code -, a kernel without the overlay or aufs
+    filesystem, V(overlay2) on an overlay, NFS or another backing filesystem it refuses, V(devicemapper) without
+    C(/dev/mapper/control), V(fuse-overlayfs) without its program); host URIs, V(tcp://) hosts without a port (dockerd
     would silently pick 2375), TCP without TLS, the three TLS paths; V(log-opts) for the log driver that will be
     used (V(log-driver), else a C(--log-driver) flag, else V(json-file)) - for V(json-file) and V(local) the option
     names, V(max-size) a size dockerd reads (V(10m), V(1g), plain bytes; not V(10zz)), V(max-file) a positive
@@ -393,6 +396,9 @@ def validate_everything(module, settings, version, dockerd, warnings):
         allow_insecure_tcp=params['allow_insecure_tcp'],
         tls_files_must_exist=params['tls_files_must_exist'],
         data_root_fstype=params['data_root_fstype'],
+        # Only when a driver is chosen: the dockerd binary, the kernel's filesystems, the device-mapper.
+        driver_support=(dc.read_driver_support(dockerd, [settings['storage-driver']])
+                        if isinstance(settings.get('storage-driver'), str) else None),
     )
     findings = dc.check(settings, context)
     warnings.extend(findings.warnings)

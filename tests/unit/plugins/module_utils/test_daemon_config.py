@@ -1187,3 +1187,61 @@ def test_guard_accepts_any_change_on_a_host_without_data():
     out = dc.data_guard(empty, {}, {'data-root': '/srv/docker', 'storage-driver': 'btrfs'})
     # No daemon and no data: the driver in use is unknown, only the path counts as a change.
     assert out['problem'] is None and not out['has_data'] and out['changes'] == ['data-root /var/lib/docker -> /srv/docker']
+
+
+# --- storage drivers this host's dockerd can run --------------------------------
+
+FULL = dc.DriverSupport(built={'overlay2', 'btrfs', 'vfs', 'devmapper'}, kernel_filesystems={'overlay', 'ext4'},
+                        devmapper_control=True)
+
+
+def test_driver_support_accepts_what_the_host_has():
+    assert dc.driver_support_problem('overlay2', FULL, 'ext4') is None
+    assert dc.driver_support_problem('devicemapper', FULL) is None
+    # Unknown build (no dockerd yet): only the host's side is judged.
+    assert dc.driver_support_problem('btrfs', dc.DriverSupport(built=None)) is None
+
+
+def test_driver_support_refuses_a_driver_the_build_lacks():
+    problem = dc.driver_support_problem('zfs', FULL)
+    assert 'built without the \'zfs\' storage driver' in problem and 'btrfs, overlay2, vfs' in problem
+    lacking = dc.DriverSupport(built={'overlay2', 'vfs'}, kernel_filesystems={'overlay'}, devmapper_control=True)
+    assert 'graphdriver/devmapper' in dc.driver_support_problem('devicemapper', lacking)
+
+
+def test_driver_support_refuses_overlay_without_the_kernel_or_on_an_overlay():
+    no_overlay = dc.DriverSupport(built={'overlay2'}, kernel_filesystems={'ext4'})
+    assert 'needs the overlay filesystem' in dc.driver_support_problem('overlay2', no_overlay, 'ext4')
+    assert 'cannot use data-root on overlay' in dc.driver_support_problem('overlay2', FULL, 'overlay')
+    assert 'cannot use data-root on nfs4' in dc.driver_support_problem('overlay2', FULL, 'nfs4')
+
+
+def test_driver_support_refuses_devicemapper_and_fuse_overlayfs_without_their_parts():
+    bare = dc.DriverSupport(built=None, kernel_filesystems={'overlay'}, devmapper_control=False, fuse_overlayfs=False)
+    assert '/dev/mapper/control' in dc.driver_support_problem('devicemapper', bare)
+    assert 'fuse-overlayfs program' in dc.driver_support_problem('fuse-overlayfs', bare)
+
+
+def test_read_driver_support_scans_the_binary_and_the_kernel(tmp_path):
+    binary = tmp_path / 'dockerd'
+    binary.write_bytes(b'\0junk github.com/docker/docker/daemon/graphdriver/overlay2.Init\0more'
+                       b' github.com/docker/docker/daemon/graphdriver/vfs.Init\0')
+    filesystems = tmp_path / 'filesystems'
+    filesystems.write_text('nodev\tsysfs\nnodev\toverlay\n\text4\n')
+    support = dc.read_driver_support(str(binary), proc_filesystems=str(filesystems), modules_dir=str(tmp_path))
+    assert support.built == {'overlay2', 'vfs'}
+    assert {'overlay', 'ext4', 'sysfs'} <= support.kernel_filesystems
+    limited = dc.read_driver_support(str(binary), ['devicemapper'], proc_filesystems=str(filesystems),
+                                     modules_dir=str(tmp_path))
+    assert limited.built == set() and limited.searched('devmapper') and not limited.searched('zfs')
+    assert 'graphdriver/devmapper' in dc.driver_support_problem('devicemapper', limited)
+    # Not searched for, so not judged.
+    assert dc.driver_support_problem('zfs', limited) is None
+
+
+def test_a_driver_the_host_cannot_run_is_a_validation_error():
+    lacking = dc.DriverSupport(built={'overlay2', 'vfs'}, kernel_filesystems={'overlay'}, devmapper_control=True)
+    ctx = dc.ValidationContext(engine_version='20.10.24', driver_support=lacking)
+    findings = dc.check({'storage-driver': 'devicemapper'}, ctx)
+    assert any('graphdriver/devmapper' in e for e in findings.errors), findings.errors
+    assert any('deprecated' in w for w in findings.warnings)

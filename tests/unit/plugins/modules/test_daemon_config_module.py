@@ -279,7 +279,10 @@ def test_removed_key_and_driver_by_engine_version(run, path):
     assert not os.path.exists(path)
 
 
-def test_warnings_are_returned(run, path):
+def test_warnings_are_returned(run, path, monkeypatch):
+    # A host whose kernel has aufs (this machine's has not: see the next test for that refusal).
+    monkeypatch.setattr(module.dc, 'read_driver_support',
+                        lambda *args, **kwargs: module.dc.DriverSupport(kernel_filesystems={'aufs', 'overlay'}))
     result = run(settings={'storage-driver': 'aufs'}, engine_version='20.10.24')
     assert result['changed'] is True
     assert result['validation_warnings'] == [
@@ -393,3 +396,10 @@ def test_dockerd_validate_is_not_run_when_own_checks_fail(run, fake_dockerd):
                  run_dockerd_validate=True)
     assert result['failed'] is True
     assert not (bindir / 'calls.log').exists()
+
+
+def test_a_driver_the_dockerd_build_lacks_is_refused(run, path, fake_dockerd):
+    # The fake dockerd is a shell script: no daemon/graphdriver code in it at all.
+    result = run(settings={'storage-driver': 'vfs'}, dockerd_path=str(fake_dockerd('20.10.24') / 'dockerd'))
+    assert result.get('failed') is True, result
+    assert "this dockerd was built without the 'vfs' storage driver" in result['msg']

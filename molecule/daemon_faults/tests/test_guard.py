@@ -10,6 +10,8 @@ Each refusal leaves daemon.json byte-identical and the daemon answering.
 import os
 import sys
 
+import pytest
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests"))
 from test_faults import assert_refused, conf_sum, engine_major_minor, images, run_role  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
@@ -37,6 +39,9 @@ def test_userns_remap_is_guarded(host, images):  # pylint: disable=redefined-out
 
 def test_the_guard_counts_on_disk_while_dockerd_is_down(host, images):  # pylint: disable=redefined-outer-name
     root = _info(host, "DockerRootDir")
+    # A volume alone would vanish from view too (the guard counted only images and containers).
+    host.check_output("docker volume inspect hd-guard-volume >/dev/null 2>&1 || docker volume create hd-guard-volume")
+    volumes = len(host.check_output("docker volume ls --quiet").split())
     before = conf_sum(host)
     host.check_output("systemctl stop docker.socket docker.service")
     try:
@@ -46,7 +51,7 @@ def test_the_guard_counts_on_disk_while_dockerd_is_down(host, images):  # pylint
         host.check_output("systemctl start docker.socket docker.service")
     assert rc != 0, out
     assert "dockerd is not running: counted on disk in %s" % root in out, out[-3000:]
-    assert "%d images" % len(images) in out, out[-3000:]
+    assert "%d images" % len(images) in out and "%d volumes" % volumes in out, out[-3000:]
     assert conf_sum(host) == before
     assert not host.file("/srv/data/elsewhere").exists
     assert _ids(host) == images
@@ -67,3 +72,14 @@ def test_a_storage_driver_change_needs_consent_and_fresh_keeps_the_old_data(host
     assert rc == 0, out[-3000:]
     assert _info(host, "Driver") == driver
     assert _ids(host) == images
+
+
+def test_a_storage_driver_this_host_cannot_run_is_refused_before_anything_changes(host):
+    if engine_major_minor(host) >= (25, 0):
+        expected = "'devicemapper' was removed in Engine 25.0"
+    elif not host.file("/dev/mapper/control").exists:
+        # Engine 20.10 still has devicemapper, but this host has no device-mapper: the restart would fail.
+        expected = "/dev/mapper/control is missing"
+    else:
+        pytest.skip("this host has a device-mapper: devicemapper may run here")
+    assert_refused(host, expected, daemon_storage_driver="devicemapper")

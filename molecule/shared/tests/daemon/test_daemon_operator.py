@@ -75,16 +75,23 @@ def test_hand_written_keys_are_kept_replace_drops_them_and_pattern_variables_are
     assert _answers(host)
 
 
-def test_an_operator_drop_in_that_overrides_ours_is_refused_naming_the_file(host):
-    if not _systemd(host):
-        pytest.skip("drop-ins are systemd's")
-    path = DROPIN_DIR + "/zz-operator.conf"
-    before_conf, before_dropin = _sum(host, CONF), _sum(host, OWN_DROPIN)
+def _operator_drop_in(host, name, extra_flags=""):
+    """Write an operator drop-in that sets the packaged unit's ExecStart (plus flags) and make systemd read it."""
+    path = DROPIN_DIR + "/" + name
     fragment = host.check_output("systemctl show -p FragmentPath --value docker.service")
     exec_start = [line for line in host.file(fragment).content_string.splitlines()
                   if line.startswith("ExecStart=")][-1]
-    host.check_output("printf '[Service]\\nExecStart=\\n%%s\\n' %s > %s", exec_start, path)
+    host.check_output("printf '[Service]\\nExecStart=\\n%%s\\n' %s > %s", (exec_start + " " + extra_flags).strip(),
+                      path)
     host.check_output("systemctl daemon-reload")
+    return path
+
+
+def test_an_operator_drop_in_that_overrides_ours_is_refused_naming_the_file(host):
+    if not _systemd(host):
+        pytest.skip("drop-ins are systemd's")
+    before_conf, before_dropin = _sum(host, CONF), _sum(host, OWN_DROPIN)
+    path = _operator_drop_in(host, "zz-operator.conf")
     try:
         rc, out = run_for_text(host, CONVERGE)
     finally:
@@ -98,12 +105,7 @@ def test_an_operator_drop_in_that_overrides_ours_is_refused_naming_the_file(host
 def test_flags_of_an_operator_drop_in_are_kept_in_our_start_command(host):
     if not _systemd(host):
         pytest.skip("drop-ins are systemd's")
-    path = DROPIN_DIR + "/10-operator.conf"
-    fragment = host.check_output("systemctl show -p FragmentPath --value docker.service")
-    exec_start = [line for line in host.file(fragment).content_string.splitlines()
-                  if line.startswith("ExecStart=")][-1]
-    host.check_output("printf '[Service]\\nExecStart=\\n%%s --max-concurrent-uploads=3\\n' %s > %s", exec_start, path)
-    host.check_output("systemctl daemon-reload")
+    path = _operator_drop_in(host, "10-operator.conf", "--max-concurrent-uploads=3")
     try:
         rc, out = run_for_text(host, CONVERGE)
         assert rc == 0, out[-3000:]

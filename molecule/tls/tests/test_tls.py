@@ -228,7 +228,7 @@ def test_client_name_outside_the_client_directory_is_refused_before_anything_is_
     rc, out = run_for_text(host, CONVERGE, {"tls_clients": [{"name": "../../evil"}]})
     assert rc != 0, out
     assert "tls_clients" in out and "../../evil" in out, out
-    assert "Refuse client names that are not one safe path component" in out, out
+    assert "Refuse unsafe client and host names" in out, out
     assert "changed=0" in out, out
     assert _files_named(top, "evil") == []
 

@@ -289,6 +289,108 @@ RELOADABLE_KEYS = frozenset([
     'default-cgroupns-mode',
 ])
 
+#: Keys dockerd applies when a container is created: a container that already runs (and keeps
+#: running across a live-restore restart) keeps the values it was created with (from code: the
+#: daemon copies them into the container's HostConfig / OCI spec at create time).
+NEW_CONTAINER_KEYS = frozenset([
+    'cgroup-parent',
+    'cpu-rt-period',
+    'cpu-rt-runtime',
+    'default-cgroupns-mode',
+    'default-ipc-mode',
+    'default-runtime',
+    'default-shm-size',
+    'default-ulimits',
+    'dns',
+    'dns-opts',
+    'dns-search',
+    'init',
+    'init-path',
+    'log-driver',
+    'log-opts',
+    'no-new-privileges',
+    'seccomp-profile',
+    'selinux-enabled',
+])
+
+#: Network keys dockerd applies only when it starts with no container running: with running
+#: containers (live-restore) it keeps its existing networks as they are (from code: "there are
+#: running containers, updated network configuration will not take affect").  The default bridge
+#: keeps its old options for old and new containers alike until such a start.
+RUNNING_NETWORK_KEYS = frozenset([
+    'bip',
+    'bridge',
+    'default-address-pools',
+    'default-gateway',
+    'default-gateway-v6',
+    'fixed-cidr',
+    'fixed-cidr-v6',
+    'icc',
+    'ip',
+    'ip-masq',
+    'ipv6',
+    'mtu',
+])
+
+#: Keys whose change moves the data out of view of running containers; live-restore cannot carry
+#: a container across such a restart.
+DATA_LOCATION_KEYS = frozenset(['data-root', 'graph', 'storage-driver', 'userns-remap'])
+
+
+def restart_plan(old_settings, new_settings, containers, live_restore_active, restart_needed,
+                 allow_running=False, data_moves=False):
+    """What applying ``new_settings`` does to the running containers; pure, for the daemon role.
+
+    ``old_settings``: the current daemon.json (dict, {} for none); ``containers``: the running
+    containers (dicts with ``name``, or names); ``live_restore_active``: what the running daemon
+    says (docker info LiveRestoreEnabled); ``restart_needed``: whether the change restarts dockerd;
+    ``data_moves``: data-root/storage-driver changes (or a migrate) that no live-restore survives.
+
+    Returns a dict:
+
+    * ``running``: the names of the running containers, sorted;
+    * ``new_containers_only``: changed keys that running containers do not get (NEW_CONTAINER_KEYS);
+    * ``networks_kept``: changed keys that wait for a daemon start without running containers;
+    * ``live_restore_wanted``: ``live-restore`` is true in the new settings;
+    * ``live_restore_first``: turn live-restore on with a reload before the restart;
+    * ``refuse``: the restart would stop the running containers and nobody allowed it;
+    * ``message``: why it refuses (empty otherwise).
+    """
+    old = dict(old_settings or {})
+    new = dict((k, v) for k, v in (new_settings or {}).items() if v is not None)
+    names = sorted(str(c.get('name') or c.get('id') or '?') if isinstance(c, dict) else str(c)
+                   for c in (containers or []))
+    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    data_moves = bool(data_moves) or any(k in DATA_LOCATION_KEYS for k in changed)
+    wanted = new.get('live-restore') is True
+    restarts_running = bool(restart_needed) and bool(names)
+    refuse = restarts_running and not allow_running and (data_moves or not wanted)
+    message = ''
+    if refuse:
+        if data_moves:
+            why = 'the change moves the data (%s), which live-restore cannot carry running containers across' % (
+                ', '.join(k for k in changed if k in DATA_LOCATION_KEYS) or 'migrate')
+        else:
+            why = 'live-restore is %s in the new configuration' % (
+                'off' if 'live-restore' in new else 'not set (dockerd default: off)')
+        message = ('Refusing to restart dockerd: it would stop the %d running container(s) %s, because %s. '
+                   'Nothing was changed. Stop them in a maintenance window, or set '
+                   'daemon_restart_with_running_containers: true to accept that they stop (restart policies '
+                   'start them again).' % (len(names), ', '.join(names), why))
+    return {
+        'running': names,
+        'changed_keys': changed,
+        'new_containers_only': [k for k in changed if k in NEW_CONTAINER_KEYS],
+        'networks_kept': [k for k in changed if k in RUNNING_NETWORK_KEYS] if names else [],
+        'live_restore_wanted': wanted,
+        'live_restore_active': bool(live_restore_active),
+        'live_restore_first': restarts_running and wanted and not live_restore_active and not data_moves,
+        'restart_needed': bool(restart_needed),
+        'refuse': refuse,
+        'message': message,
+    }
+
+
 #: dockerd refuses a key given both as a flag and in the file, except these (merged instead).
 CONFLICT_EXEMPT_KEYS = frozenset(['runtimes'])
 

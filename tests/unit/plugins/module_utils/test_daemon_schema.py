@@ -298,3 +298,87 @@ def test_without_key_flags_keeps_other_keys_and_the_filter_wraps_it():
     text = '/usr/bin/dockerd -H fd:// --debug --log-level=warn'
     assert schema.without_key_flags(text, ['debug', 'log-level']) == '/usr/bin/dockerd -H fd://'
     assert FilterModule().filters()['dockerd_without_flags'](text, ['hosts']) == '/usr/bin/dockerd --debug --log-level=warn'
+
+
+# --------------------------------------------------------------------------
+# restart_plan: what applying a change does to running containers
+# --------------------------------------------------------------------------
+
+HARDENED = {'icc': False, 'live-restore': True, 'no-new-privileges': True, 'log-level': 'info',
+            'default-ulimits': {'nofile': {'Name': 'nofile', 'Soft': 1024, 'Hard': 65536}},
+            'log-opts': {'max-size': '10m', 'max-file': '3'}}
+WEB = [{'name': 'web'}, {'name': 'db'}]
+
+
+def test_restart_plan_turns_live_restore_on_first_when_containers_run():
+    plan = schema.restart_plan({'log-driver': 'json-file'}, dict(HARDENED, **{'log-driver': 'json-file'}), WEB,
+                               live_restore_active=False, restart_needed=True)
+    assert plan['live_restore_first'] is True
+    assert plan['refuse'] is False
+    assert plan['running'] == ['db', 'web']
+    assert plan['new_containers_only'] == ['default-ulimits', 'log-opts', 'no-new-privileges']
+    assert plan['networks_kept'] == ['icc']
+
+
+def test_restart_plan_needs_no_reload_when_live_restore_is_already_on():
+    plan = schema.restart_plan({'live-restore': True}, HARDENED, WEB, live_restore_active=True, restart_needed=True)
+    assert plan['live_restore_first'] is False
+    assert plan['refuse'] is False
+
+
+@pytest.mark.parametrize('new', [dict(HARDENED, **{'live-restore': False}),
+                                 dict((k, v) for k, v in HARDENED.items() if k != 'live-restore')])
+def test_restart_plan_refuses_without_live_restore_naming_the_containers(new):
+    plan = schema.restart_plan({}, new, WEB, live_restore_active=True, restart_needed=True)
+    assert plan['refuse'] is True
+    assert plan['live_restore_first'] is False
+    assert 'db, web' in plan['message']
+    assert 'daemon_restart_with_running_containers' in plan['message']
+    assert ('off' if 'live-restore' in new else 'not set') in plan['message']
+
+
+def test_restart_plan_allows_the_restart_when_told():
+    plan = schema.restart_plan({}, {'icc': False}, WEB, live_restore_active=False, restart_needed=True,
+                               allow_running=True)
+    assert plan['refuse'] is False
+    assert plan['message'] == ''
+
+
+@pytest.mark.parametrize('change', [{'data-root': '/srv/docker'}, {'storage-driver': 'btrfs'},
+                                    {'userns-remap': 'default'}, {'graph': '/x'}])
+def test_restart_plan_refuses_data_moves_even_with_live_restore(change):
+    plan = schema.restart_plan({'live-restore': True}, dict(HARDENED, **change), WEB, live_restore_active=True,
+                               restart_needed=True)
+    assert plan['refuse'] is True
+    assert plan['live_restore_first'] is False
+    assert list(change)[0] in plan['message']
+
+
+def test_restart_plan_refuses_a_migrate():
+    plan = schema.restart_plan({}, HARDENED, WEB, live_restore_active=False, restart_needed=True, data_moves=True)
+    assert plan['refuse'] is True
+    assert 'migrate' in plan['message']
+
+
+@pytest.mark.parametrize('containers,restart', [([], True), (WEB, False)])
+def test_restart_plan_is_quiet_without_running_containers_or_restart(containers, restart):
+    plan = schema.restart_plan({}, {'live-restore': False, 'icc': False}, containers, live_restore_active=False,
+                               restart_needed=restart)
+    assert plan['refuse'] is False
+    assert plan['live_restore_first'] is False
+    if not containers:
+        assert plan['networks_kept'] == []
+
+
+def test_restart_plan_ignores_null_values_and_accepts_names():
+    plan = schema.restart_plan({'dns': ['9.9.9.9']}, {'dns': ['9.9.9.9'], 'icc': None}, ['web'],
+                               live_restore_active=False, restart_needed=False)
+    assert plan['changed_keys'] == []
+    assert plan['running'] == ['web']
+
+
+def test_new_container_and_network_keys_are_real_keys():
+    assert schema.NEW_CONTAINER_KEYS <= set(schema.KEYS)
+    assert schema.RUNNING_NETWORK_KEYS <= set(schema.KEYS)
+    assert not schema.NEW_CONTAINER_KEYS & schema.RUNNING_NETWORK_KEYS
+    assert not schema.NEW_CONTAINER_KEYS & schema.DATA_LOCATION_KEYS

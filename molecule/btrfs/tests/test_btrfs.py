@@ -8,6 +8,7 @@ detached afterwards.
 import json
 import os
 import sys
+import time
 
 import pytest
 
@@ -117,6 +118,21 @@ def test_umount_then_mount_a_and_restart(host):
     assert host.check_output("docker info --format '{{.Driver}}'") == "btrfs"
 
 
+def client_fails_fast(host):
+    """`docker version` without the mount: an answer from dockerd on btrfs, or
+    a failure within seconds; never a client hanging on the socket."""
+    start = time.monotonic()
+    res = host.run("timeout 20 docker version --format '{{.Server.Version}}'")
+    elapsed = time.monotonic() - start
+    assert res.rc != 124, "docker version hung for 20 s: %s" % res.stderr
+    if res.rc == 0:
+        assert mounted(host) == "btrfs", "dockerd answered without the mount"
+    else:
+        assert host.run("pgrep -x dockerd").rc != 0, "dockerd runs on the bare root filesystem"
+    assert elapsed < 10, "docker version took %.1f s" % elapsed
+    return res
+
+
 def test_dockerd_never_starts_without_the_mount(host):
     stop_docker(host)
     try:
@@ -124,6 +140,18 @@ def test_dockerd_never_starts_without_the_mount(host):
         if systemd(host):
             dropin = host.file("/etc/systemd/system/docker.service.d/hardened-docker-btrfs.conf").content_string
             assert "RequiresMountsFor=%s" % MP in dropin
+            socket_dropin = host.file("/etc/systemd/system/docker.socket.d/hardened-docker-btrfs.conf").content_string
+            assert "BindsTo=var-lib-docker.mount" in socket_dropin
+            # As at boot, docker.socket is started (sockets.target) while the
+            # mount is missing; a client must not hang on it. --no-block: the
+            # mount's job may wait for the device (no udev in a container).
+            host.run("systemctl start --no-block docker.socket")
+            client_fails_fast(host)
+            host.run("systemctl cancel")
+            host.run("systemctl reset-failed docker.service docker.socket")
+            if mounted(host) == "btrfs":
+                stop_docker(host)
+                host.check_output("umount %s", MP)
             # RequiresMountsFor= starts the mount unit first; where it cannot
             # be mounted (in a container there is no udev, so the by-UUID
             # device unit never appears) docker.service fails instead.
@@ -133,6 +161,7 @@ def test_dockerd_never_starts_without_the_mount(host):
             else:
                 assert "dependency" in host.run("systemctl show -p Result --value docker.service").stdout + res.stderr
                 assert host.run("pgrep -x dockerd").rc != 0, "dockerd runs on the bare root filesystem"
+                client_fails_fast(host)
                 host.run("systemctl reset-failed docker.service docker.socket")
                 host.check_output("mount -a")
         else:
@@ -141,6 +170,7 @@ def test_dockerd_never_starts_without_the_mount(host):
             assert res.rc != 0
             assert "not mounted" in res.stdout + res.stderr
             assert host.run("pgrep -x dockerd").rc != 0
+            client_fails_fast(host)
             host.check_output("mount -a")
             start_docker(host)
     finally:

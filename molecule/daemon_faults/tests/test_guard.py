@@ -3,7 +3,8 @@ and its removed alias graph, storage-driver and userns-remap, also while
 dockerd is down; daemon_data_strategy=fresh hides the data only with consent,
 and the data comes back.
 
-Runs after test_faults.py (the host has images; its data-root may have moved).
+Runs after test_faults.py (the host has images; its data-root may have moved), on the
+systemd hosts (the guard does not depend on the init system).
 Each refusal leaves daemon.json byte-identical and the daemon answering.
 """
 
@@ -14,7 +15,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests"))
-from test_faults import assert_refused, conf_sum, engine_major_minor, images, run_role  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
+from test_faults import assert_refused, conf_sum, engine_major_minor, images, needs_systemd, run_role  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
 
 def _ids(host):
@@ -26,18 +27,21 @@ def _info(host, field):
 
 
 def test_the_removed_graph_alias_is_guarded_like_data_root(host, images):  # pylint: disable=redefined-outer-name
+    needs_systemd(host)
     expected = "vanish from view" if engine_major_minor(host) < (23, 0) else "'graph'"
     assert_refused(host, expected, daemon_extra_settings={"graph": "/srv/data/graph"})
     assert not host.file("/srv/data/graph").exists
 
 
 def test_userns_remap_is_guarded(host, images):  # pylint: disable=redefined-outer-name
+    needs_systemd(host)
     out = assert_refused(host, "userns-remap off -> default", daemon_userns_remap="default")
     assert "vanish from view" in out
     assert "name=userns" not in _info(host, "SecurityOptions")
 
 
 def test_the_guard_counts_on_disk_while_dockerd_is_down(host, images):  # pylint: disable=redefined-outer-name
+    needs_systemd(host)
     root = _info(host, "DockerRootDir")
     # A volume alone would vanish from view too (the guard counted only images and containers).
     host.check_output("docker volume inspect hd-guard-volume >/dev/null 2>&1 || docker volume create hd-guard-volume")
@@ -58,6 +62,7 @@ def test_the_guard_counts_on_disk_while_dockerd_is_down(host, images):  # pylint
 
 
 def test_a_storage_driver_change_needs_consent_and_fresh_keeps_the_old_data(host, images):  # pylint: disable=redefined-outer-name
+    needs_systemd(host)
     driver = _info(host, "Driver")
     root = _info(host, "DockerRootDir")
     other = "vfs" if driver != "vfs" else "overlay2"
@@ -75,6 +80,7 @@ def test_a_storage_driver_change_needs_consent_and_fresh_keeps_the_old_data(host
 
 
 def test_a_storage_driver_this_host_cannot_run_is_refused_before_anything_changes(host):
+    needs_systemd(host)
     if engine_major_minor(host) >= (25, 0):
         expected = "'devicemapper' was removed in Engine 25.0"
     elif not host.file("/dev/mapper/control").exists:

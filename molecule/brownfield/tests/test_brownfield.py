@@ -213,8 +213,15 @@ def test_the_report_agrees_with_the_host(host, report, hostvars, info, daemon_js
     assert items[("2.15", "")]["status"] == ("pass" if info["LiveRestoreEnabled"] else "fail")
     assert items[("2.14", "")]["status"] == ("pass" if daemon_json.get("no-new-privileges") is True else "fail")
     assert items[("2.16", "")]["status"] == ("pass" if daemon_json.get("userland-proxy") is False else "fail")
-    assert items[("2.2", "")]["status"] == (
-        "pass" if bridge["com.docker.network.bridge.enable_icc"] == "false" else "fail")
+    if "2.2" in waivers:
+        # Waived until the maintenance window: reported as such, not written to daemon.json, and the
+        # running workloads' default bridge really still has icc.
+        assert items[("2.2", "")]["status"] == "waived"
+        assert "icc" not in daemon_json
+        assert bridge["com.docker.network.bridge.enable_icc"] == "true"
+    else:
+        assert items[("2.2", "")]["status"] == (
+            "pass" if bridge["com.docker.network.bridge.enable_icc"] == "false" else "fail")
     failing = sorted(i for (i, _c), item in items.items() if item["status"] in ("fail", "error"))
     assert report["compliant"] is (not failing)
 

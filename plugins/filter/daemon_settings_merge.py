@@ -35,6 +35,13 @@ options:
   existing_error:
     description: Why the current file could not be parsed, if it could not; with O(mode=merge) that is a problem.
     type: str
+  managed:
+    description:
+      - The keys the collection wrote last time (null when unknown). With O(mode=merge), such a key that the wanted
+        settings no longer set is dropped (the inventory stopped setting it); only keys the collection never wrote
+        are kept.
+    type: list
+    elements: str
 """
 
 EXAMPLES = r"""
@@ -46,16 +53,18 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C(settings) (the new content), C(kept), C(dropped), C(overridden) (key lists), C(problems) and C(mode).
+  description: >-
+    C(settings) (the new content), C(kept), C(dropped), C(overridden) (key lists), C(problems), C(mode) and
+    C(managed) (the keys this write manages, for the next run).
   type: dict
 """
 
 from ansible_collections.hardened.docker.plugins.module_utils import daemon_config  # noqa: E402
 
 
-def daemon_settings_merge(wanted, existing, mode='merge', existing_error=None):
+def daemon_settings_merge(wanted, existing, mode='merge', existing_error=None, managed=None):
     """The merged settings and what happened to the existing keys."""
-    return daemon_config.merge_settings(existing or {}, wanted or {}, mode, existing_error)
+    return daemon_config.merge_settings(existing or {}, wanted or {}, mode, existing_error, managed)
 
 
 class FilterModule(object):

@@ -181,6 +181,23 @@ def data_on_disk(root):
     return found
 
 
+#: Next to daemon.json, the daemon role's record of the keys it wrote (a JSON list).
+MANAGED_KEYS_SUFFIX = '.hardened-docker-keys'
+
+
+def managed_keys(text):
+    """The daemon role's record of the daemon.json keys it wrote: a sorted list, or None (no usable record)."""
+    if text is None:
+        return None
+    try:
+        keys = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        return None
+    return sorted(keys)
+
+
 def parse_env_assignments(text):
     """KEY=value assignments of a shell-style environment file (comments, ``export`` and quotes handled)."""
     values = {}
@@ -424,7 +441,8 @@ class HostReader(object):
                 error = str(exc)
             if not isinstance(settings, dict):
                 settings, error = {}, 'daemon.json is not a JSON object'
-        state['daemon_json'] = {'path': path, 'exists': text is not None, 'settings': settings, 'error': error}
+        state['daemon_json'] = {'path': path, 'exists': text is not None, 'settings': settings, 'error': error,
+                                'managed_keys': managed_keys(read_text(path + MANAGED_KEYS_SUFFIX))}
         dockerd = self._which('dockerd') or ''
         engine = {'installed': bool(dockerd), 'running': False, 'server_version': '', 'error': '',
                   'dockerd_version': '', 'containerd_version': '', 'runc_version': ''}

@@ -184,7 +184,7 @@ def _deep_merge(base, over):
     return merged
 
 
-def merge_settings(existing, wanted, mode='merge', existing_error=None):
+def merge_settings(existing, wanted, mode='merge', existing_error=None, managed=None):
     """What daemon.json becomes, and what that does to the keys already in the file.
 
     ``existing`` is the parsed current file ({} when there is none), ``wanted`` what the roles and the
@@ -194,6 +194,11 @@ def merge_settings(existing, wanted, mode='merge', existing_error=None):
       (``log-opts``, ``default-ulimits``, ``features``, ...) merge key by key, so an option the operator
       set inside one is kept too.
     - ``replace`` writes only ``wanted``.
+
+    ``managed`` lists the top-level keys the collection wrote last time (None: unknown, for example a
+    host it never touched). In merge mode such a key that ``wanted`` no longer sets is dropped: the
+    inventory stopped setting it, it was not the operator's hand. Only keys the collection never wrote
+    are kept.
 
     Returns a dict: ``settings`` (the new content), ``kept`` (top-level keys of the current file that
     ``wanted`` does not set, kept), ``dropped`` (keys of the current file that are not written: removed with
@@ -210,7 +215,8 @@ def merge_settings(existing, wanted, mode='merge', existing_error=None):
                         'Fix the file by hand, or set daemon_config_mode: replace to write only the wanted '
                         'settings (the old file is backed up)' % existing_error)
     if mode == 'merge':
-        settings = _deep_merge(existing, wanted)
+        ours = set(managed or ())
+        settings = _deep_merge(dict((k, v) for k, v in existing.items() if k not in ours or k in wanted), wanted)
     else:
         settings = normalize_settings(wanted)
     kept = sorted(key for key in existing if key in settings and key not in wanted)
@@ -218,7 +224,9 @@ def merge_settings(existing, wanted, mode='merge', existing_error=None):
     overridden = sorted(key for key in existing if key in settings and key in wanted
                         and settings[key] != existing[key])
     return {'settings': settings, 'kept': kept, 'dropped': dropped, 'overridden': overridden,
-            'problems': problems, 'mode': mode}
+            'problems': problems, 'mode': mode,
+            # What the collection writes, for the next run's ``managed``.
+            'managed': sorted(key for key, value in wanted.items() if value is not None)}
 
 
 DATA_STRATEGIES = ('', 'migrate', 'fresh')

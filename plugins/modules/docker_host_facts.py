@@ -184,7 +184,9 @@ host_state:
         C(text) with variables expanded, and C(args), the flags as argv words (like C(dockerd.args)).
       type: dict
     daemon_json:
-      description: C(path), C(exists), C(settings) and the parse C(error) (null when it parsed).
+      description: >-
+        C(path), C(exists), C(settings), the parse C(error) (null when it parsed) and C(managed_keys), the daemon
+        role's record of the keys it wrote (C(<path>.hardened-docker-keys); null when there is none).
       type: dict
     docker_info:
       description: C(docker info) as JSON; empty when the daemon did not answer.

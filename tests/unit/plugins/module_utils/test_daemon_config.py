@@ -1245,3 +1245,15 @@ def test_a_driver_the_host_cannot_run_is_a_validation_error():
     findings = dc.check({'storage-driver': 'devicemapper'}, ctx)
     assert any('graphdriver/devmapper' in e for e in findings.errors), findings.errors
     assert any('deprecated' in w for w in findings.warnings)
+
+
+def test_merge_drops_a_key_the_collection_wrote_and_the_inventory_no_longer_sets():
+    existing = {'hosts': ['unix:///var/run/docker.sock', 'tcp://127.0.0.1:2375'], 'dns': ['192.0.2.53'],
+                'log-driver': 'json-file'}
+    # The collection wrote hosts and log-driver last time; dns is the operator's.
+    out = dc.merge_settings(existing, {'log-driver': 'json-file'}, managed=['hosts', 'log-driver'])
+    assert out['settings'] == {'dns': ['192.0.2.53'], 'log-driver': 'json-file'}
+    assert out['dropped'] == ['hosts'] and out['kept'] == ['dns']
+    assert out['managed'] == ['log-driver']
+    # Without a record (a host the collection never touched) every unset key is the operator's.
+    assert dc.merge_settings(existing, {'log-driver': 'json-file'})['kept'] == ['dns', 'hosts']

@@ -190,7 +190,8 @@ def test_reader_without_docker_says_so_and_does_not_fail(tmp_path):
     state = hs.read_host(script.run, script.which, {'daemon_config_path': str(tmp_path / 'daemon.json')})
     assert state['engine']['installed'] is False and state['engine']['running'] is False
     assert state['docker_info'] == {} and 'not found' in state['docker_info_error']
-    assert state['daemon_json'] == {'path': str(tmp_path / 'daemon.json'), 'exists': False, 'settings': {}, 'error': None}
+    assert state['daemon_json'] == {'path': str(tmp_path / 'daemon.json'), 'exists': False, 'settings': {}, 'error': None,
+                                  'managed_keys': None}
     assert state['counts'] == {'images': None, 'containers': None, 'running': None, 'volumes': None}
     assert state['containers'] == [] and state['events']['error'] == 'docker did not answer'
     assert state['audit']['source'] in ('none', 'compiled rules file')
@@ -321,3 +322,9 @@ def test_data_on_disk_counts_images_containers_volumes_and_remapped_data(tmp_pat
 def test_data_on_disk_of_a_missing_root_is_empty(tmp_path):
     found = hs.data_on_disk(str(tmp_path / 'nothing'))
     assert found['exists'] is False and (found['images'], found['containers'], found['volumes']) == (0, 0, 0)
+
+
+def test_managed_keys_record():
+    assert hs.managed_keys(None) is None
+    assert hs.managed_keys('["hosts", "debug"]\n') == ['debug', 'hosts']
+    assert hs.managed_keys('{"hosts": 1}') is None and hs.managed_keys('not json') is None

@@ -424,7 +424,10 @@ class HostReader(object):
                 error = str(exc)
             if not isinstance(settings, dict):
                 settings, error = {}, 'daemon.json is not a JSON object'
-        state['daemon_json'] = {'path': path, 'exists': text is not None, 'settings': settings, 'error': error}
+        state['daemon_json'] = {'path': path, 'exists': text is not None, 'settings': settings, 'error': error,
+                                # The daemon role's note that a run changed the files but was stopped
+                                # before the restart or reload that applies them.
+                                'pending': read_text(path + '.pending')}
         dockerd = self._which('dockerd') or ''
         engine = {'installed': bool(dockerd), 'running': False, 'server_version': '', 'error': '',
                   'dockerd_version': '', 'containerd_version': '', 'runc_version': ''}

@@ -184,7 +184,10 @@ host_state:
         C(text) with variables expanded, and C(args), the flags as argv words (like C(dockerd.args)).
       type: dict
     daemon_json:
-      description: C(path), C(exists), C(settings) and the parse C(error) (null when it parsed).
+      description: >-
+        C(path), C(exists), C(settings), the parse C(error) (null when it parsed) and C(pending), the content of
+        C(<path>.pending) (null when there is none): the daemon role's note that a run changed the daemon's files
+        but was stopped before the restart or reload that applies them.
       type: dict
     docker_info:
       description: C(docker info) as JSON; empty when the daemon did not answer.

@@ -21,15 +21,13 @@ def test_a_change_written_but_not_applied_is_applied_by_the_next_run(host):
     before = host.check_output("docker info --format '{{.LoggingDriver}}'")
     other = "local" if before != "local" else "json-file"
     conf = json.loads(host.file(CONF).content_string)
-    conf["log-driver"] = other
-    conf.pop("log-opts", None) if other == "local" else None
+    conf["log-driver"] = other  # json-file's max-size and max-file are the local driver's too
     # What the stopped run left: the new file and its note; the daemon still runs the old one.
     host.check_output("printf '%%s' %s > %s", json.dumps(conf, indent=2, sort_keys=True) + "\n", CONF)
     host.check_output("printf 'restart: log-driver\\n' > %s.pending", CONF)
     pid = dockerd_pid(host)
     try:
-        rc, out = run_role(host, daemon_log_driver=other, daemon_config_mode="replace",
-                           daemon_log_opts=conf.get("log-opts", {}))
+        rc, out = run_role(host, daemon_log_driver=other)
         assert rc == 0, out[-3000:]
         assert "a previous run was stopped before it applied its change" in out, out[-3000:]
         assert dockerd_pid(host) != pid, "the next run did not restart"

@@ -442,7 +442,10 @@ class HostReader(object):
             if not isinstance(settings, dict):
                 settings, error = {}, 'daemon.json is not a JSON object'
         state['daemon_json'] = {'path': path, 'exists': text is not None, 'settings': settings, 'error': error,
-                                'managed_keys': managed_keys(read_text(path + MANAGED_KEYS_SUFFIX))}
+                                'managed_keys': managed_keys(read_text(path + MANAGED_KEYS_SUFFIX)),
+                                # The daemon role's note that a run changed the files but was stopped
+                                # before the restart or reload that applies them.
+                                'pending': read_text(path + '.pending')}
         dockerd = self._which('dockerd') or ''
         engine = {'installed': bool(dockerd), 'running': False, 'server_version': '', 'error': '',
                   'dockerd_version': '', 'containerd_version': '', 'runc_version': ''}

@@ -185,8 +185,10 @@ host_state:
       type: dict
     daemon_json:
       description: >-
-        C(path), C(exists), C(settings), the parse C(error) (null when it parsed) and C(managed_keys), the daemon
-        role's record of the keys it wrote (C(<path>.hardened-docker-keys); null when there is none).
+        C(path), C(exists), C(settings), the parse C(error) (null when it parsed), C(managed_keys), the daemon
+        role's record of the keys it wrote (C(<path>.hardened-docker-keys); null when there is none), and
+        C(pending), the content of C(<path>.pending) (null when there is none): the daemon role's note that a run
+        changed the daemon's files but was stopped before the restart or reload that applies them.
       type: dict
     docker_info:
       description: C(docker info) as JSON; empty when the daemon did not answer.

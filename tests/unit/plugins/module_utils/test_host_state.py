@@ -191,7 +191,7 @@ def test_reader_without_docker_says_so_and_does_not_fail(tmp_path):
     assert state['engine']['installed'] is False and state['engine']['running'] is False
     assert state['docker_info'] == {} and 'not found' in state['docker_info_error']
     assert state['daemon_json'] == {'path': str(tmp_path / 'daemon.json'), 'exists': False, 'settings': {}, 'error': None,
-                                  'managed_keys': None}
+                                  'managed_keys': None, 'pending': None}
     assert state['counts'] == {'images': None, 'containers': None, 'running': None, 'volumes': None}
     assert state['containers'] == [] and state['events']['error'] == 'docker did not answer'
     assert state['audit']['source'] in ('none', 'compiled rules file')

@@ -66,14 +66,17 @@ def test_a_storage_driver_change_needs_consent_and_fresh_keeps_the_old_data(host
     driver = _info(host, "Driver")
     root = _info(host, "DockerRootDir")
     other = "vfs" if driver != "vfs" else "overlay2"
-    assert_refused(host, "storage-driver %s -> %s" % (driver, other), daemon_storage_driver=other)
-    rc, out = run_role(host, daemon_storage_driver=other, daemon_data_strategy="fresh")
+    # data-root stays where it is (given explicitly: the role drops a data-root it wrote
+    # earlier once the inventory no longer sets it).
+    assert_refused(host, "storage-driver %s -> %s" % (driver, other), daemon_storage_driver=other,
+                   daemon_data_root=root)
+    rc, out = run_role(host, daemon_storage_driver=other, daemon_data_strategy="fresh", daemon_data_root=root)
     assert rc == 0, out[-3000:]
     assert _info(host, "Driver") == other
     # Hidden, not lost: the old driver's images are still on disk.
     assert _ids(host) == []
     assert host.file("%s/image/%s/imagedb" % (root, driver)).is_directory
-    rc, out = run_role(host, daemon_storage_driver=driver)
+    rc, out = run_role(host, daemon_storage_driver=driver, daemon_data_root=root)
     assert rc == 0, out[-3000:]
     assert _info(host, "Driver") == driver
     assert _ids(host) == images

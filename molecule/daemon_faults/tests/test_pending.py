@@ -19,6 +19,10 @@ CONF = "/etc/docker/daemon.json"
 def test_a_change_written_but_not_applied_is_applied_by_the_next_run(host):
     needs_systemd(host)
     before = host.check_output("docker info --format '{{.LoggingDriver}}'")
+    # Where the earlier tests left data-root and the driver, given explicitly (the role drops
+    # keys it wrote earlier once the inventory no longer sets them).
+    stay = {"daemon_data_root": host.check_output("docker info --format '{{.DockerRootDir}}'"),
+            "daemon_storage_driver": host.check_output("docker info --format '{{.Driver}}'")}
     other = "local" if before != "local" else "json-file"
     conf = json.loads(host.file(CONF).content_string)
     conf["log-driver"] = other  # json-file's max-size and max-file are the local driver's too
@@ -27,13 +31,13 @@ def test_a_change_written_but_not_applied_is_applied_by_the_next_run(host):
     host.check_output("printf 'restart: log-driver\\n' > %s.pending", CONF)
     pid = dockerd_pid(host)
     try:
-        rc, out = run_role(host, daemon_log_driver=other)
+        rc, out = run_role(host, daemon_log_driver=other, **stay)
         assert rc == 0, out[-3000:]
         assert "a previous run was stopped before it applied its change" in out, out[-3000:]
         assert dockerd_pid(host) != pid, "the next run did not restart"
         assert host.check_output("docker info --format '{{.LoggingDriver}}'") == other
         assert not host.file(CONF + ".pending").exists
     finally:
-        rc, out = run_role(host)
+        rc, out = run_role(host, **stay)
     assert rc == 0, out[-3000:]
     assert host.check_output("docker info --format '{{.LoggingDriver}}'") == before

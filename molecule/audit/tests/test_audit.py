@@ -19,7 +19,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests"))
-from cis_observe import AUDIT, DOCKER_SOCKETS, FILES, Observed, watched  # noqa: E402  pylint: disable=wrong-import-position
+from cis_observe import AUDIT, CONTAINER_ITEMS, DOCKER_SOCKETS, FILES, Observed, watched  # noqa: E402  pylint: disable=wrong-import-position
+from cis_observe import load_json as _load  # noqa: E402  pylint: disable=wrong-import-position
 from playbook_helper import run_playbook  # noqa: E402  pylint: disable=wrong-import-position
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,8 +47,6 @@ STATUSES = ("pass", "fail", "waived", "not_applicable", "manual", "error")
 WORST_FIRST = ("error", "fail", "manual", "waived", "pass", "not_applicable")
 HOST_ITEMS = (["1.1.%d" % n for n in range(1, 19)] + ["2.%d" % n for n in range(1, 19)]
               + ["3.%d" % n for n in range(1, 25)])
-CONTAINER_ITEMS = ("5.4", "5.5", "5.9", "5.10", "5.11", "5.12", "5.13", "5.15", "5.16", "5.21", "5.25", "5.26",
-                   "5.31")
 # Items that only the daemon can answer: an error without it, never a pass.
 NEEDS_DAEMON = ("2.1", "2.5", "2.6", "2.9", "2.11", "2.15", "2.17", "2.18")
 SENSITIVE = ("/", "/boot", "/dev", "/etc", "/lib", "/proc", "/sys", "/usr")
@@ -58,11 +57,6 @@ FAULTY_CONTAINERS = {
     "hd-socket": ("hd-audit/socket:1", "5.31"),
     "hd-hostnet": ("hd-audit/hostnet:1", "5.9"),
 }
-
-
-def _load(path):
-    with open(path) as handle:
-        return json.load(handle)
 
 
 @pytest.fixture(scope="module")

@@ -19,13 +19,9 @@ PROJECT = os.environ.get("MOLECULE_PROJECT_DIRECTORY") or os.path.abspath(os.pat
 EPHEMERAL = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
 RECORD = os.path.join(HERE, "..", "files", "record_state.py")
 OVERRIDE = "/etc/systemd/system/docker.service.d/override.conf"
-CONTAINER_ITEMS = ("5.4", "5.5", "5.9", "5.10", "5.11", "5.12", "5.13", "5.15", "5.16", "5.21", "5.25", "5.26",
-                   "5.31")
-
-
-def _load(path):
-    with open(path) as handle:
-        return json.load(handle)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "shared", "tests"))
+from cis_observe import CONTAINER_ITEMS  # noqa: E402  pylint: disable=wrong-import-position
+from cis_observe import load_json as _load  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +233,6 @@ def test_a_restart_without_live_restore_is_refused_before_anything_changes(host,
     # (Waiving 2.15 is not enough: daemon_config_mode merge keeps the live-restore already there.)
     if not systemd:
         pytest.skip("the refusal is host-independent; proven once, on the systemd host")
-    sys.path.insert(0, os.path.join(HERE, "..", "..", "shared", "tests"))
     from playbook_helper import run_for_text  # pylint: disable=import-outside-toplevel
 
     with open(RECORD) as handle:

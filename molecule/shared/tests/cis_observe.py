@@ -17,6 +17,15 @@ COMPILED = "/etc/audit/audit.rules"
 DEFAULT_DATA_ROOT = "/var/lib/docker"
 DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
 BIN_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+# The section 5 items judged per running container (docker-bench-security's numbers).
+CONTAINER_ITEMS = ("5.4", "5.5", "5.9", "5.10", "5.11", "5.12", "5.13", "5.15", "5.16", "5.21", "5.25", "5.26",
+                   "5.31")
+
+
+def load_json(path):
+    """A JSON file the run wrote on the controller (a report, a recorded state)."""
+    with open(path) as handle:
+        return json.load(handle)
 
 # 1.1.3-1.1.18: (item, how the file is found, name)
 AUDIT = [

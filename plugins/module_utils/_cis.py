@@ -943,7 +943,16 @@ def _check_container(container, nnp_daemon, sockets):
         add('5.21', not unconfined, 'SecurityOpt=%s' % opts)
 
     nnp = _nnp_container(opts)
-    if nnp is True:
+    running_nnp = container.get('no_new_privs')
+    if running_nnp in (True, False):
+        # The process's own flag decides: the daemon default reaches only containers created after it was set.
+        evidence = 'process %s NoNewPrivs=%d; SecurityOpt %s; daemon default: %s' % (
+            container.get('pid') or '?', running_nnp, [o for o in opts if o.startswith('no-new-privileges')] or 'none',
+            nnp_daemon[1])
+        if not running_nnp and nnp is None and nnp_daemon[0]:
+            evidence += '; created before the daemon default was set: recreate the container to get it'
+        add('5.25', running_nnp, evidence)
+    elif nnp is True:
         add('5.25', True, 'SecurityOpt %s' % [o for o in opts if o.startswith('no-new-privileges')])
     elif nnp is False:
         add('5.25', False, 'SecurityOpt %s turns the daemon default off' %

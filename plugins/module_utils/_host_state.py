@@ -296,6 +296,21 @@ def container_summary(inspect):
     }
 
 
+def process_no_new_privs(pid, proc='/proc'):
+    """The kernel's no_new_privs flag of a process: True/False, or None when it cannot be read.
+
+    A container started before the daemon's ``no-new-privileges`` default was set does not have it, whatever the
+    daemon says now; the process's own flag (``NoNewPrivs`` in ``/proc/PID/status``, Linux 4.10+) is the truth.
+    """
+    if not pid:
+        return None
+    for line in (read_text('%s/%s/status' % (proc, pid)) or '').splitlines():
+        if line.startswith('NoNewPrivs:'):
+            value = line.split(':', 1)[1].strip()
+            return {'1': True, '0': False}.get(value)
+    return None
+
+
 def summarize_events(docs):
     """``docker events --format '{{json .}}'`` documents -> {'died': [...], 'oom': [...]}."""
     died, oom = [], []
@@ -651,6 +666,8 @@ class HostReader(object):
                         containers = [container_summary(doc) for doc in json.loads(out)]
                     except ValueError:
                         containers = []
+        for container in containers:
+            container['no_new_privs'] = process_no_new_privs(container['pid'])
         self.state['containers'] = sorted(containers, key=lambda c: c['name'])
 
     def read_events(self):

@@ -214,7 +214,10 @@ host_state:
       type: list
       elements: str
     containers:
-      description: The runtime settings of each running container (subset V(containers)), for CIS section 5.
+      description:
+        - The runtime settings of each running container (subset V(containers)), for CIS section 5.
+        - C(no_new_privs) is the kernel's flag of the container's process (C(NoNewPrivs) in C(/proc/PID/status)),
+          null where it cannot be read.
       type: list
       elements: dict
     events:

@@ -183,15 +183,6 @@ def judge_section3(obs):
     return expected
 
 
-def _container_nnp(obs, opts):
-    for opt in opts:
-        if opt.startswith("no-new-privileges"):
-            value = opt[len("no-new-privileges"):].lstrip(":=")
-            return value == "" or value.lower() == "true"
-    secopts = (obs.info or {}).get("SecurityOptions") or []
-    return "name=no-new-privileges" in secopts or obs.cfg.get("no-new-privileges") is True
-
-
 def _exposes_socket(source):
     source = os.path.normpath(source or "")
     return any(source == s or (source != "/" and s.startswith(source + "/")) for s in DOCKER_SOCKETS)
@@ -208,7 +199,6 @@ def judge_container(obs, inspect):
     mounts = inspect.get("Mounts") or []
     binds = [m for m in mounts if m.get("Type") == "bind"]
     ports = [b for bindings in (hc.get("PortBindings") or {}).values() for b in (bindings or [])]
-    opts = hc.get("SecurityOpt") or []
     health = (inspect["Config"].get("Healthcheck") or {}).get("Test") or []
     return {
         "5.4": _verdict(hc.get("Privileged") is not True),
@@ -224,7 +214,9 @@ def judge_container(obs, inspect):
         # (seccomp=unconfined, or --privileged whatever SecurityOpt says).
         "5.21": _verdict(obs.host.check_output(
             "awk '/^Seccomp:/ {print $2}' /proc/%s/status", str(inspect["State"]["Pid"])) != "0"),
-        "5.25": _verdict(_container_nnp(obs, opts)),
+        # The kernel's flag of the running process: the daemon default reaches only containers created after it.
+        "5.25": _verdict(obs.host.check_output(
+            "awk '/^NoNewPrivs:/ {print $2}' /proc/%s/status", str(inspect["State"]["Pid"])) == "1"),
         "5.26": _verdict(bool(health) and health[0] != "NONE"),
         "5.31": _verdict(not any(_exposes_socket(m.get("Source")) for m in mounts)),
     }

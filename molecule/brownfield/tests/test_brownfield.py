@@ -9,6 +9,7 @@ reads the host again (the same reader, the docker CLI, /proc, systemctl) and com
 import glob
 import json
 import os
+import re
 import sys
 
 import pytest
@@ -176,7 +177,8 @@ def _judge_container(host, inspect, info):
     hc = inspect["HostConfig"]
     ports = [b for bindings in (hc.get("PortBindings") or {}).values() for b in (bindings or [])]
     health = (inspect["Config"].get("Healthcheck") or {}).get("Test") or []
-    seccomp = host.check_output("awk '/^Seccomp:/ {print $2}' /proc/%s/status", str(inspect["State"]["Pid"]))
+    status = host.file("/proc/%s/status" % inspect["State"]["Pid"]).content_string
+    seccomp, nnp = (re.search(r"^%s:\s*(\d+)" % key, status, re.M).group(1) for key in ("Seccomp", "NoNewPrivs"))
     verdict = {
         "5.4": hc.get("Privileged") is not True,
         "5.5": not [m for m in inspect.get("Mounts") or [] if m.get("Type") == "bind"],
@@ -188,7 +190,7 @@ def _judge_container(host, inspect, info):
         "5.15": hc.get("PidMode") != "host",
         "5.16": hc.get("IpcMode") != "host",
         "5.21": seccomp != "0",
-        "5.25": "no-new-privileges" in (hc.get("SecurityOpt") or []),
+        "5.25": nnp == "1",  # the kernel's flag of the running process
         "5.26": bool(health) and health[0] != "NONE",
         "5.31": not any("docker.sock" in (m.get("Source") or "") for m in inspect.get("Mounts") or []),
     }

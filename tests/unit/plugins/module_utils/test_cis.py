@@ -812,6 +812,22 @@ def test_5_25_no_new_privileges(opts, daemon_nnp, info_nnp, status):
     assert _cont_items(_report(state))['5.25']['status'] == status
 
 
+@pytest.mark.parametrize('opts,daemon_nnp,running,status', [
+    # The daemon default reaches only containers created after it: the process's own flag decides.
+    ([], True, False, 'fail'),
+    (['no-new-privileges'], False, True, 'pass'),
+    ([], False, True, 'pass'),
+    (['no-new-privileges'], True, False, 'fail'),
+])
+def test_5_25_the_process_flag_decides(opts, daemon_nnp, running, status):
+    state = _state()
+    state['daemon_json']['settings']['no-new-privileges'] = daemon_nnp
+    state['containers'] = [_container(security_opt=opts, no_new_privs=running, pid=7)]
+    item = _cont_items(_report(state))['5.25']
+    assert item['status'] == status and 'process 7 NoNewPrivs=%d' % running in item['evidence']
+    assert ('recreate the container' in item['evidence']) == (daemon_nnp and not running and not opts)
+
+
 def test_5_25_daemon_default_unknown_is_an_error():
     state = _state()
     state['daemon_json'].update(settings={}, error='bad json')

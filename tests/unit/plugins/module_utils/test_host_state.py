@@ -117,6 +117,22 @@ def test_container_summary_of_a_minimal_document():
     assert not c['healthcheck'] and c['memory'] == 0 and c['port_bindings'] == [] and c['restart_policy'] == 'no'
 
 
+@pytest.mark.parametrize('status,expected', [
+    ('Name:\tsh\nNoNewPrivs:\t1\nSeccomp:\t2\n', True),
+    ('Name:\tsh\nNoNewPrivs:\t0\n', False),
+    ('Name:\tsh\n', None),  # a kernel older than 4.10
+])
+def test_process_no_new_privs(tmp_path, status, expected):
+    (tmp_path / '42').mkdir()
+    (tmp_path / '42' / 'status').write_text(status)
+    assert hs.process_no_new_privs(42, proc=str(tmp_path)) is expected
+
+
+def test_process_no_new_privs_of_a_gone_or_unknown_process(tmp_path):
+    assert hs.process_no_new_privs(0, proc=str(tmp_path)) is None
+    assert hs.process_no_new_privs(43, proc=str(tmp_path)) is None
+
+
 def test_events_summary():
     lines = '\n'.join(json.dumps(d) for d in [
         {'Type': 'container', 'Action': 'die', 'time': 0, 'Actor': {'Attributes': {'name': 'a', 'image': 'i', 'exitCode': '137'}}},

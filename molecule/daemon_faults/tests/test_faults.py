@@ -161,6 +161,33 @@ def test_data_root_change_with_images_needs_a_strategy(host, images):
     assert not host.file("/srv/data/moved").exists
 
 
+def test_a_failed_migrate_takes_its_partial_copy_back(host, images):
+    # A 256 KiB tmpfs cannot take the data-root: cp fails half-way. The copy went
+    # into an empty directory, so the rollback removes it; the daemon runs on the
+    # untouched old data-root with every image. A directory that already holds
+    # files is refused before anything changes.
+    needs_systemd(host)
+    target = "/srv/data/small"
+    host.run_expect([0], "mkdir -p %s && mount -t tmpfs -o size=256k tmpfs %s" % (target, target))
+    try:
+        before = conf_sum(host)
+        rc, out = run_role(host, daemon_data_root=target, daemon_data_strategy="migrate")
+        assert rc != 0, out
+        assert "The copy of /var/lib/docker into %s failed" % target in out, out
+        assert "the partial copy was removed" in out, out
+        assert conf_sum(host) == before, "daemon.json changed"
+        assert host.check_output("docker info --format '{{.DockerRootDir}}'") == "/var/lib/docker"
+        assert sorted(set(host.check_output("docker images --all --quiet --no-trunc").split())) == images
+        assert host.check_output("find %s -mindepth 1 | wc -l", target) == "0"
+
+        host.run_expect([0], "touch %s/left-over" % target)
+        pid = dockerd_pid(host)
+        assert_refused(host, "already holds left-over", daemon_data_root=target, daemon_data_strategy="migrate")
+        assert dockerd_pid(host) == pid, "the refusal restarted the daemon"
+    finally:
+        host.run("umount %s && rmdir %s", target, target)
+
+
 def test_data_root_migrate_keeps_the_same_images(host, images):
     needs_systemd(host)
     rc, out = run_role(host, daemon_data_root="/srv/data/moved", daemon_data_strategy="migrate")

@@ -541,7 +541,14 @@ def test_harden_check_mode_changes_nothing(host, name, role, ghost_runs):  # pyl
     if proc.returncode != 0:
         errors = [line for line in proc.stdout.splitlines() if line.startswith(("fatal:", "[ERROR]", "failed:"))]
         problems.append("harden-docker.yml --check --diff exited %d:\n%s" % (proc.returncode, "\n".join(errors)))
-    elif role == "hardened":
+    if role == "fresh":
+        # No engine yet: daemon.json is validated against the version apt would install, not the newest.
+        candidate = re.search(r"Candidate: (?:\d+:)?(\d+\.\d+\.\d+)",
+                              host.check_output("apt-cache policy docker.io")).group(1)
+        if "daemon.json validated against Engine %s" % candidate not in proc.stdout:
+            problems.append("the plan did not validate against apt's candidate %s:\n%s" % (
+                candidate, "\n".join(line for line in proc.stdout.splitlines() if "validated against" in line)))
+    if proc.returncode == 0 and role == "hardened":
         # A converged host: check mode predicts no change at all.
         recap = re.search(r"^%s\s*:.*\bchanged=(\d+)" % re.escape(name), proc.stdout, re.M)
         if not recap or recap.group(1) != "0":

@@ -617,12 +617,24 @@ def test_an_unreachable_host_does_not_stop_the_others_and_is_named(host, name, b
     inventory = tmp_path_factory.mktemp("hd-harden-ghost") / "ghost.ini"
     inventory.write_text("[docker_hosts]\n%s ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=9 "
                          "ansible_user=nobody ansible_ssh_common_args='-o ConnectTimeout=5 -o BatchMode=yes'\n" % GHOST)
-    rc, text, raw = _harden(hosts=(name, GHOST), inventories=(str(inventory),))
+    reports = tmp_path_factory.mktemp("hd-harden-ghost-reports")
+    rc, text, raw = _harden({"hardening_report_dir": str(reports)}, hosts=(name, GHOST), inventories=(str(inventory),))
     # ansible-playbook exits 4 when a host was unreachable; the converged host still ran every play.
     assert rc == 4, raw[-4000:]
     assert "converged: %s; did not converge (failed or unreachable): %s" % (name, GHOST) in text, raw[-4000:]
     recap = re.search(r"^%s\s*:.*\bchanged=(\d+).*\bfailed=(\d+)" % re.escape(name), raw, re.M)
     assert recap and recap.groups() == ("0", "0"), raw[-4000:]
+    # The fleet report names the host that could not be reached, next to the converged one's verdict.
+    with open(reports / "fleet.json") as handle:
+        fleet = json.load(handle)
+    by_host = {h["host"]: h for h in fleet["hosts"]}
+    assert sorted(by_host) == sorted([name, GHOST]), fleet
+    assert by_host[GHOST]["status"] == "unreachable" and not by_host[GHOST]["compliant"], by_host[GHOST]
+    assert by_host[name]["status"] == "ok", by_host[name]
+    with open(reports / ("%s.json" % GHOST)) as handle:
+        assert json.load(handle)["status"] == "unreachable"
+    with open(reports / ("%s.json" % name)) as handle:
+        assert "plan" in json.load(handle)
 
 
 # --------------------------------------------------------------------------

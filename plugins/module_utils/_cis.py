@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import posixpath
 import re
 
@@ -269,6 +270,19 @@ def effective_config(state):
         else:
             config[key] = value
     return config
+
+
+def metrics_exposure(addr):
+    """Where dockerd's unauthenticated metrics endpoint answers: 'off', 'loopback' or 'network'."""
+    if not addr or not isinstance(addr, str):
+        return 'off'
+    host = addr.rpartition(':')[0].strip('[]')
+    if host == 'localhost':
+        return 'loopback'
+    try:
+        return 'loopback' if ipaddress.ip_address(host).is_loopback else 'network'
+    except ValueError:
+        return 'network'
 
 
 def listeners(config):
@@ -1100,6 +1114,8 @@ def host_report(state, trusted_users=None, waivers=None, host='', generated='', 
             'tls_certificate_path': (cert or {}).get('path', cfg.get('tlscert', '')) if tls_on else '',
             'tls_certificate_not_after': (cert or {}).get('not_after') if tls_on else None,
             'tls_certificate_days_left': (cert or {}).get('days_left') if tls_on else None,
+            'metrics_addr': str(cfg.get('metrics-addr') or ''),
+            'metrics_exposure': metrics_exposure(cfg.get('metrics-addr')),
         },
         'storage': {
             'data_root': storage.get('data_root') or state.get('data_root', ''),
@@ -1135,7 +1151,8 @@ def failed_host_report(host, status, error, generated=''):
                    'containerd_version': '', 'runc_version': '', 'service_manager': '', 'packages': {}},
         'daemon': {'server_version': '', 'storage_driver': '', 'data_root': '', 'logging_driver': '',
                    'live_restore': False, 'security_options': [], 'listeners': [], 'tls': False,
-                   'tls_certificate_path': '', 'tls_certificate_not_after': None, 'tls_certificate_days_left': None},
+                   'tls_certificate_path': '', 'tls_certificate_not_after': None, 'tls_certificate_days_left': None,
+                   'metrics_addr': '', 'metrics_exposure': 'off'},
         'storage': {'data_root': '', 'fstype': '', 'separate_mount': None, 'mount_point': '', 'size_bytes': None,
                     'free_bytes': None, 'system_df': []},
         'tls': {'files': [], 'min_days_left': None},

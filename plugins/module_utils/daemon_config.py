@@ -82,6 +82,7 @@ class ValidationContext(object):
     driver_support: what the host offers the storage drivers (a DriverSupport), or None: not probed.
     docker_opts: DOCKER_OPTS from /etc/default/docker or /etc/sysconfig/docker.
     allow_insecure_tcp: accept tcp:// hosts without TLS (with a warning).
+    allow_remote_metrics: accept a metrics-addr that is not on loopback (with a warning).
     tls_files_must_exist: check that tlscacert/tlscert/tlskey exist and are readable.
     data_root_fstype: filesystem type of data-root, overriding detection.
     mounts_file: where to read mounts from for detection.
@@ -89,11 +90,12 @@ class ValidationContext(object):
 
     def __init__(self, engine_version=None, unit_flags=None, docker_opts=None, allow_insecure_tcp=False,
                  tls_files_must_exist=True, data_root_fstype=None, mounts_file='/proc/self/mounts',
-                 unit_flags_source=None, driver_support=None):
+                 unit_flags_source=None, driver_support=None, allow_remote_metrics=False):
         self.engine_version = parse_version(engine_version) if engine_version else None
         self.unit_flags = unit_flags or ''
         self.docker_opts = docker_opts or ''
         self.allow_insecure_tcp = bool(allow_insecure_tcp)
+        self.allow_remote_metrics = bool(allow_remote_metrics)
         self.tls_files_must_exist = bool(tls_files_must_exist)
         self.data_root_fstype = data_root_fstype or None
         self.mounts_file = mounts_file
@@ -1267,6 +1269,51 @@ def _check_flag_conflicts(settings, ctx, out):
                       "ways. Fix: %s, or remove '%s' from the settings" % (name, flags, source.where, source.fix, top_key))
 
 
+def _is_loopback(host):
+    if host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_metrics(settings, ctx, out):
+    """metrics-addr: HOST:PORT, on loopback unless allow_remote_metrics (the endpoint has no authentication)."""
+    values = [(settings['metrics-addr'], 'daemon.json')] if isinstance(settings.get('metrics-addr'), str) else []
+    values += ctx.flag_values('metrics-addr')
+    for value, source in values:
+        where = '' if source == 'daemon.json' else ' (from %s)' % source
+        if not value:
+            continue
+        try:
+            host, port = _split_host_port(value)
+        except ValueError as exc:
+            out.error("metrics-addr %s%s %s, e.g. 127.0.0.1:9323 or [::1]:9323" % (_show(value), where, exc))
+            continue
+        problem = _port_problem(port) if port is not None else 'has no port'
+        if problem:
+            out.error("metrics-addr %s%s %s: dockerd listens on HOST:PORT, e.g. 127.0.0.1:9323"
+                      % (_show(value), where, problem))
+            continue
+        if ctx.older_than('20.10') and settings.get('experimental') is not True:
+            out.error("metrics-addr %s%s needs experimental: true on Engine %s (before 20.10): set "
+                      "daemon_extra_settings: {experimental: true}, or upgrade the engine"
+                      % (_show(value), where, ctx.engine))
+        if _is_loopback(host):
+            continue
+        exposed = ('every interface' if host in ('', '0.0.0.0', '::') else host)
+        if ctx.allow_remote_metrics:
+            out.warn("metrics-addr %s%s serves dockerd's metrics without authentication on %s (allowed by "
+                     "allow_remote_metrics): restrict who reaches port %s with a firewall"
+                     % (_show(value), where, exposed, port))
+        else:
+            out.error("metrics-addr %s%s would serve dockerd's metrics without authentication on %s. Bind it to "
+                      "loopback (127.0.0.1:%s) and scrape it through an authenticating proxy, or set "
+                      "allow_remote_metrics: true (the daemon role's daemon_metrics_allow_remote) to accept the exposure"
+                      % (_show(value), where, exposed, port))
+
+
 CHECKS = (
     _check_keys,
     _check_types,
@@ -1274,6 +1321,7 @@ CHECKS = (
     _check_storage,
     _check_hosts_and_tls,
     _check_log_opts,
+    _check_metrics,
     _check_tls_files,
     _check_flag_conflicts,
 )

@@ -95,6 +95,12 @@ options:
         entry is an error, because anyone who reaches the port controls the host as root.
     type: bool
     default: false
+  allow_remote_metrics:
+    description:
+      - Accept a V(metrics-addr) that is not on loopback. dockerd's metrics endpoint has no authentication, so without
+        this such an address is an error; with it, a warning.
+    type: bool
+    default: false
   tls_files_must_exist:
     description:
       - Require the files named by V(tlscacert), V(tlscert) and V(tlskey) to exist and be readable.
@@ -298,6 +304,7 @@ ARGUMENT_SPEC = dict(
     unit_flags_source=dict(type='str'),
     docker_opts=dict(type='str'),
     allow_insecure_tcp=dict(type='bool', default=False),
+    allow_remote_metrics=dict(type='bool', default=False),
     tls_files_must_exist=dict(type='bool', default=True),
     data_root_fstype=dict(type='str'),
     validate_only=dict(type='bool', default=False),
@@ -394,6 +401,7 @@ def validate_everything(module, settings, version, dockerd, warnings):
         unit_flags_source=params['unit_flags_source'],
         docker_opts=params['docker_opts'],
         allow_insecure_tcp=params['allow_insecure_tcp'],
+        allow_remote_metrics=params['allow_remote_metrics'],
         tls_files_must_exist=params['tls_files_must_exist'],
         data_root_fstype=params['data_root_fstype'],
         # Only when a driver is chosen: the dockerd binary, the kernel's filesystems, the device-mapper.

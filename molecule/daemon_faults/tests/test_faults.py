@@ -69,6 +69,13 @@ def test_tcp_without_tls_and_without_opt_in(host):
     assert not host.socket("tcp://127.0.0.1:2375").is_listening
 
 
+def test_metrics_off_loopback_without_opt_in(host):
+    needs_systemd(host)
+    out = assert_refused(host, "without authentication on every interface", daemon_metrics_addr="0.0.0.0:9323")
+    assert "daemon_metrics_allow_remote" in out
+    assert not host.socket("tcp://0.0.0.0:9323").is_listening
+
+
 def test_btrfs_on_a_data_root_that_is_not_btrfs(host):
     needs_systemd(host)
     assert_refused(host, "needs data-root", daemon_storage_driver="btrfs")

@@ -10,6 +10,7 @@ EXPECTED = {
     "hosts": ["unix:///var/run/docker.sock", "tcp://127.0.0.1:2375"],
     "log-driver": "json-file",
     "log-opts": {"max-file": "3", "max-size": "10m"},
+    "metrics-addr": "127.0.0.1:9323",
     "storage-driver": "overlay2",
 }
 
@@ -50,6 +51,18 @@ def test_listeners(host):
     assert host.socket("unix:///var/run/docker.sock").is_listening
     assert host.socket("tcp://127.0.0.1:2375").is_listening
     assert not host.socket("tcp://0.0.0.0:2375").is_listening
+    assert host.socket("tcp://127.0.0.1:9323").is_listening
+    assert not host.socket("tcp://0.0.0.0:9323").is_listening
+
+
+def test_prometheus_metrics_on_loopback(host):
+    metrics = host.check_output(
+        "python3 -c \"import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9323/metrics', "
+        "timeout=10).read().decode())\"")
+    info = [line for line in metrics.splitlines() if line.startswith("engine_daemon_engine_info{")]
+    assert info, metrics[:2000]
+    version = host.check_output("docker version --format '{{.Server.Version}}'")
+    assert 'version="%s"' % version in info[0], info[0]
 
 
 @pytest.mark.parametrize("endpoint", ["unix:///var/run/docker.sock", "tcp://127.0.0.1:2375"])

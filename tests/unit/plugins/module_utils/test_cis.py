@@ -920,3 +920,15 @@ def test_privileged_container_fails_5_4_and_5_21():
     assert items['5.4']['status'] == 'fail'
     # --privileged turns seccomp off whatever SecurityOpt says.
     assert items['5.21']['status'] == 'fail' and 'without a seccomp profile' in items['5.21']['evidence']
+
+
+@pytest.mark.parametrize('addr,exposure', [
+    (None, 'off'), ('', 'off'), ('127.0.0.1:9323', 'loopback'), ('[::1]:9323', 'loopback'),
+    ('localhost:9323', 'loopback'), ('0.0.0.0:9323', 'network'), (':9323', 'network'), ('10.1.2.3:9323', 'network'),
+])
+def test_the_report_says_where_metrics_are_exposed(addr, exposure):
+    state = _state()
+    if addr is not None:
+        state['daemon_json']['settings']['metrics-addr'] = addr
+    daemon = _report(state)['daemon']
+    assert daemon['metrics_exposure'] == exposure and daemon['metrics_addr'] == (addr or '')

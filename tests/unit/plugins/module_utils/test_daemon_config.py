@@ -1257,3 +1257,46 @@ def test_merge_drops_a_key_the_collection_wrote_and_the_inventory_no_longer_sets
     assert out['managed'] == ['log-driver']
     # Without a record (a host the collection never touched) every unset key is the operator's.
     assert dc.merge_settings(existing, {'log-driver': 'json-file'})['kept'] == ['dns', 'hosts']
+
+
+# --------------------------------------------------------------------------
+# metrics-addr
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize('value', ['127.0.0.1:9323', 'localhost:9323', '[::1]:9323', '127.0.0.53:9100'])
+def test_metrics_on_loopback_is_fine(value):
+    found = findings({'metrics-addr': value})
+    assert found.errors == [] and found.warnings == []
+
+
+@pytest.mark.parametrize('value,reason', [
+    ('127.0.0.1', 'has no port'),
+    ('127.0.0.1:0', 'invalid port'),
+    ('127.0.0.1:http', 'invalid port'),
+    ('::1:9323', 'without brackets'),
+])
+def test_metrics_addr_must_be_host_and_port(value, reason):
+    (message,) = errors({'metrics-addr': value})
+    assert 'metrics-addr' in message and reason in message and '127.0.0.1:9323' in message
+
+
+@pytest.mark.parametrize('value,where', [
+    ('0.0.0.0:9323', 'every interface'), (':9323', 'every interface'), ('[::]:9323', 'every interface'),
+    ('10.0.0.5:9323', '10.0.0.5'), ('metrics.example:9323', 'metrics.example'),
+])
+def test_metrics_off_loopback_is_refused_unless_allowed(value, where):
+    (message,) = errors({'metrics-addr': value})
+    assert 'without authentication on %s' % where in message and 'allow_remote_metrics' in message
+    found = findings({'metrics-addr': value}, allow_remote_metrics=True)
+    assert found.errors == [] and 'allowed by allow_remote_metrics' in found.warnings[0]
+
+
+def test_metrics_addr_from_a_flag_is_checked_too():
+    (message,) = errors({}, unit_flags='/usr/bin/dockerd --metrics-addr 0.0.0.0:9323')
+    assert 'metrics-addr' in message and '(from unit_flags)' in message
+
+
+def test_metrics_before_20_10_needs_experimental():
+    (message,) = errors({'metrics-addr': '127.0.0.1:9323'}, engine='19.03.15')
+    assert 'experimental: true' in message and 'Engine 19.3.15' in message
+    assert errors({'metrics-addr': '127.0.0.1:9323', 'experimental': True}, engine='19.03.15') == []

@@ -272,6 +272,16 @@ def effective_config(state):
     return config
 
 
+def _storage_opt(config, name):
+    """The value of ``name=value`` in storage-opts ('' when not set)."""
+    opts = config.get('storage-opts') or []
+    for opt in (opts if isinstance(opts, list) else [opts]):
+        key, _sep, value = str(opt).partition('=')
+        if key.strip().lower() == name:
+            return value.strip()
+    return ''
+
+
 def metrics_exposure(addr):
     """Where dockerd's unauthenticated metrics endpoint answers: 'off', 'loopback' or 'network'."""
     if not addr or not isinstance(addr, str):
@@ -1125,6 +1135,8 @@ def host_report(state, trusted_users=None, waivers=None, host='', generated='', 
             'size_bytes': storage.get('size_bytes'),
             'free_bytes': storage.get('free_bytes'),
             'system_df': list(state.get('system_df') or []),
+            'quota': storage.get('quota') or 'none',
+            'default_container_size': _storage_opt(cfg, 'overlay2.size'),
         },
         'tls': _tls_section(state, cert),
         'containers': {'running': len(containers),
@@ -1154,7 +1166,7 @@ def failed_host_report(host, status, error, generated=''):
                    'tls_certificate_path': '', 'tls_certificate_not_after': None, 'tls_certificate_days_left': None,
                    'metrics_addr': '', 'metrics_exposure': 'off'},
         'storage': {'data_root': '', 'fstype': '', 'separate_mount': None, 'mount_point': '', 'size_bytes': None,
-                    'free_bytes': None, 'system_df': []},
+                    'free_bytes': None, 'system_df': [], 'quota': 'none', 'default_container_size': ''},
         'tls': {'files': [], 'min_days_left': None},
         'containers': {'running': 0, 'flagged': []},
         'events': {'since': '', 'died': [], 'oom': [], 'error': ''},

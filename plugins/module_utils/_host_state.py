@@ -691,16 +691,30 @@ class HostReader(object):
         entry = mount_for(os.path.realpath(root), self.mounts()) if os.path.exists(root) else None
         slash = mount_for('/', self.mounts())
         storage = {'data_root': root, 'exists': os.path.isdir(root), 'fstype': '', 'mount_point': '', 'source': '',
-                   'separate_mount': None, 'size_bytes': None, 'free_bytes': None}
+                   'separate_mount': None, 'size_bytes': None, 'free_bytes': None, 'quota': 'none'}
         if entry is not None:
             storage.update(fstype=entry['fstype'], mount_point=entry['target'], source=entry['source'],
                            separate_mount=entry['target'] != '/' and entry is not slash)
+            storage['quota'] = self.storage_quota(entry)
             try:
                 vfs = os.statvfs(root)
                 storage.update(size_bytes=vfs.f_frsize * vfs.f_blocks, free_bytes=vfs.f_frsize * vfs.f_bavail)
             except OSError:
                 pass
         self.state['storage'] = storage
+
+    def storage_quota(self, entry):
+        """What can limit a container's writable layer on data-root's filesystem: 'btrfs qgroups', 'xfs project
+        quota', or 'none' (also when it cannot be read)."""
+        options = entry.get('options') or ''
+        if isinstance(options, str):
+            options = options.split(',')
+        if entry['fstype'] == 'btrfs':
+            rc, _out, _err = self.run(['btrfs', 'qgroup', 'show', '--raw', '--', entry['target']])
+            return 'btrfs qgroups' if rc == 0 else 'none'
+        if entry['fstype'] == 'xfs' and set(options) & set(['prjquota', 'pquota', 'pqnoenforce']):
+            return 'xfs project quota'
+        return 'none'
 
     def read_disk_usage(self):
         # `docker system df` sizes every layer: seconds on a host with many images, so a subset of its own.

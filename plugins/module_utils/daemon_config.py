@@ -615,15 +615,21 @@ def fstype_from_mounts(path, mounts_text):
     return entry['fstype'] if entry else None
 
 
-def detect_fstype(path, mounts_file='/proc/self/mounts'):
-    """(fstype or None, the existing path that was checked) for ``path`` or its nearest existing parent."""
+def detect_mount(path, mounts_file='/proc/self/mounts'):
+    """(the mount entry or None, the existing path that was checked) for ``path`` or its nearest existing parent."""
     checked = os.path.realpath(nearest_existing_path(path))
     try:
         with open(mounts_file) as handle:
             mounts = handle.read()
     except (IOError, OSError):
         return None, checked
-    return fstype_from_mounts(checked, mounts), checked
+    return host_state.mount_for(checked, host_state.parse_mounts(mounts)), checked
+
+
+def detect_fstype(path, mounts_file='/proc/self/mounts'):
+    """(fstype or None, the existing path that was checked) for ``path`` or its nearest existing parent."""
+    entry, checked = detect_mount(path, mounts_file)
+    return (entry['fstype'] if entry else None), checked
 
 
 def file_problem(path):
@@ -898,6 +904,44 @@ def _check_driver_filesystem(driver, settings, ctx, out):
                   "would fail with \"prerequisites for driver not satisfied (wrong filesystem?)\". Mount a %s "
                   "filesystem there first (the btrfs role does this for btrfs) or choose another storage-driver"
                   % (driver, data_root, required, fstype, how, required))
+
+
+PROJECT_QUOTA_OPTIONS = ('prjquota', 'pquota', 'pqnoenforce')
+
+
+def _check_container_size(settings, ctx, out):
+    """storage-opts overlay2.size: overlay2 only, a valid size, and xfs with project quota under data-root."""
+    opts = settings.get('storage-opts')
+    if not isinstance(opts, list):
+        return
+    sizes = [str(o).partition('=')[2].strip() for o in opts if str(o).partition('=')[0].strip().lower() == 'overlay2.size']
+    if not sizes:
+        return
+    size = sizes[-1]
+    driver = settings.get('storage-driver')
+    if isinstance(driver, str) and driver != 'overlay2':
+        out.error("storage-opts overlay2.size=%s applies to the overlay2 storage driver only, not '%s'%s"
+                  % (size, driver, "; the btrfs driver limits a container with `docker run --storage-opt size=...` "
+                     "once quota groups are on (btrfs_quota)" if driver == 'btrfs' else ''))
+        return
+    if not parse_human_size(size):
+        out.error("storage-opts overlay2.size=%s is not a size dockerd reads; write it like 10G or 512m" % _show(size))
+        return
+    data_root = _effective_data_root(settings, ctx)
+    if data_root is None:
+        return
+    entry, checked = (None, data_root) if ctx.data_root_fstype else detect_mount(data_root, ctx.mounts_file)
+    fstype = ctx.data_root_fstype or (entry['fstype'] if entry else None)
+    options = (entry or {}).get('options') or []
+    if fstype is None:
+        out.warn("could not determine the filesystem of data-root '%s'; overlay2.size needs xfs mounted with pquota"
+                 % data_root)
+    elif fstype != 'xfs' or (entry is not None and not set(options) & set(PROJECT_QUOTA_OPTIONS)):
+        out.error("storage-opts overlay2.size=%s needs data-root '%s' on an xfs filesystem mounted with pquota "
+                  "(project quota), but it is on %s%s (checked at %s); dockerd would refuse to start (\"Storage "
+                  "option overlay2.size not supported. Filesystem does not support Project Quota\"). Mount xfs with "
+                  "pquota there, or drop overlay2.size"
+                  % (size, data_root, fstype, ' without project quota' if fstype == 'xfs' else '', checked))
 
 
 def _flag_is_true(value):
@@ -1319,6 +1363,7 @@ CHECKS = (
     _check_types,
     _check_paths,
     _check_storage,
+    _check_container_size,
     _check_hosts_and_tls,
     _check_log_opts,
     _check_metrics,

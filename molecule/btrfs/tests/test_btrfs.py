@@ -88,12 +88,17 @@ def test_docker_info_storage_driver_btrfs(host):
     assert facts["btrfs"]["mount_point"] == MP
 
 
-def test_container_layer_is_a_btrfs_subvolume(host):
+@pytest.fixture(scope="module")
+def busybox(host):
     host.check_output(
         "set -e; d=$(mktemp -d); mkdir -p $d/bin; cp /bin/busybox $d/bin/; "
         "tar -C $d -c . | docker import - hd/busybox:btrfs >/dev/null; rm -rf $d"
     )
-    cid = host.check_output("docker run -d hd/busybox:btrfs /bin/busybox sleep 300")
+    return "hd/busybox:btrfs"
+
+
+def test_container_layer_is_a_btrfs_subvolume(host, busybox):
+    cid = host.check_output("docker run -d %s /bin/busybox sleep 300", busybox)
     try:
         assert host.check_output("docker exec %s /bin/busybox echo hello", cid) == "hello"
         mount_id = host.check_output("cat %s/image/btrfs/layerdb/mounts/%s/mount-id", MP, cid)
@@ -102,6 +107,21 @@ def test_container_layer_is_a_btrfs_subvolume(host):
         assert "btrfs/subvolumes/" + mount_id in host.check_output("btrfs subvolume list %s", MP)
     finally:
         host.run("docker rm -f %s", cid)
+
+
+def test_storage_opt_size_limits_a_container(host, busybox):
+    # btrfs_quota on the raid1 host: quota groups are on from the start, and a
+    # container's writable layer is limited by --storage-opt size.
+    if name(host) != "hd-btrfs-debian12":
+        pytest.skip("btrfs_quota is set on the raid1 host")
+    assert host.run("btrfs qgroup show --raw %s", MP).rc == 0, "quota groups are off"
+    write = "/bin/busybox dd if=/dev/zero of=/big bs=1M count=40 && /bin/busybox sync"
+    limited = host.run("docker run --rm --storage-opt size=20M %s /bin/busybox sh -c '%s'", busybox, write)
+    assert limited.rc != 0 and "Disk quota exceeded" in limited.stdout + limited.stderr, limited.stdout + limited.stderr
+    unlimited = host.run("docker run --rm %s /bin/busybox sh -c '%s'", busybox, write)
+    assert unlimited.rc == 0, unlimited.stdout + unlimited.stderr
+    facts = json.loads(host.file("/root/btrfs_facts.json").content_string)
+    assert facts["btrfs"]["quota"] is True
 
 
 def test_umount_then_mount_a_and_restart(host):

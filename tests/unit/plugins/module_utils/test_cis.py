@@ -222,7 +222,7 @@ def test_facts_sections_of_the_report():
         'packages': {'docker.io': '20.10.24+dfsg1-1+b3'}}
     assert report['storage'] == {'data_root': '/var/lib/docker', 'fstype': 'ext4', 'separate_mount': True,
                                  'mount_point': '/var/lib/docker', 'size_bytes': 10 ** 10, 'free_bytes': 5 * 10 ** 9,
-                                 'system_df': state['system_df']}
+                                 'system_df': state['system_df'], 'quota': 'none', 'default_container_size': ''}
     assert [f['key'] for f in report['tls']['files']] == ['tlscacert', 'tlscert', 'tlskey']
     assert report['tls']['files'][1]['subject_alt_names'] == ['DNS:web1', 'IP:10.0.0.1']
     assert report['tls']['min_days_left'] == 30
@@ -932,3 +932,12 @@ def test_the_report_says_where_metrics_are_exposed(addr, exposure):
         state['daemon_json']['settings']['metrics-addr'] = addr
     daemon = _report(state)['daemon']
     assert daemon['metrics_exposure'] == exposure and daemon['metrics_addr'] == (addr or '')
+
+
+def test_the_report_shows_the_storage_quota_and_the_default_container_size():
+    state = _state()
+    state['storage'] = dict(state.get('storage') or {}, quota='xfs project quota')
+    state['daemon_json']['settings']['storage-opts'] = ['overlay2.override_kernel_check=true', 'overlay2.size=10G']
+    storage = _report(state)['storage']
+    assert (storage['quota'], storage['default_container_size']) == ('xfs project quota', '10G')
+    assert _report(_state())['storage']['default_container_size'] == ''

@@ -316,7 +316,7 @@ def test_valid_settings_of_every_kind_pass(tls_files):
         'seccomp-profile': 'builtin',
         'shutdown-timeout': 15,
         'storage-driver': 'overlay2',
-        'storage-opts': ['overlay2.size=10G'],
+        'storage-opts': ['overlay2.override_kernel_check=true'],
         'tlsverify': True,
         'userland-proxy': False,
         'userns-remap': 'default',
@@ -921,7 +921,7 @@ def test_conflict_with_docker_opts():
 
 
 def test_conflicts_from_plural_flags():
-    found = errors({'labels': ['a=b'], 'insecure-registries': ['r:5000'], 'storage-opts': ['overlay2.size=1G']},
+    found = errors({'labels': ['a=b'], 'insecure-registries': ['r:5000'], 'storage-opts': ['overlay2.override_kernel_check=true']},
                    docker_opts='--label x=y --insecure-registry r2:5000 --storage-opt dm.basesize=20G')
     assert len(found) == 3
     assert all('is also set by the flag' in message for message in found)
@@ -1300,3 +1300,54 @@ def test_metrics_before_20_10_needs_experimental():
     (message,) = errors({'metrics-addr': '127.0.0.1:9323'}, engine='19.03.15')
     assert 'experimental: true' in message and 'Engine 19.3.15' in message
     assert errors({'metrics-addr': '127.0.0.1:9323', 'experimental': True}, engine='19.03.15') == []
+
+
+# --------------------------------------------------------------------------
+# storage-opts overlay2.size: xfs with project quota under data-root
+# --------------------------------------------------------------------------
+
+@pytest.fixture
+def xfs_mounts(tmp_path):
+    """A mounts table with data-roots on xfs with and without project quota (real directories, so that the
+    nearest existing path is the data-root itself)."""
+    (tmp_path / 'quota').mkdir()
+    (tmp_path / 'plain').mkdir()
+    path = tmp_path / 'mounts'
+    path.write_text('/dev/sda1 / ext4 rw,relatime 0 0\n'
+                    '/dev/sdb %s xfs rw,relatime,attr2,inode64,prjquota 0 0\n'
+                    '/dev/sdc %s xfs rw,relatime,attr2,inode64,noquota 0 0\n' % (tmp_path / 'quota', tmp_path / 'plain'))
+    return str(path), str(tmp_path)
+
+
+def test_overlay2_size_on_xfs_with_project_quota(xfs_mounts):
+    mounts, base = xfs_mounts
+    found = findings({'storage-driver': 'overlay2', 'storage-opts': ['overlay2.size=10G'], 'data-root': base + '/quota'},
+                     data_root_fstype=None, mounts_file=mounts)
+    assert found.errors == []
+
+
+@pytest.mark.parametrize('data_root,reason', [
+    ('plain', 'on xfs without project quota'),
+    ('', 'on ext4'),
+])
+def test_overlay2_size_without_project_quota_is_refused(xfs_mounts, data_root, reason):
+    mounts, base = xfs_mounts
+    root = base + '/' + data_root if data_root else base
+    (message,) = errors({'storage-driver': 'overlay2', 'storage-opts': ['overlay2.size=10G'], 'data-root': root},
+                        data_root_fstype=None, mounts_file=mounts)
+    assert 'overlay2.size=10G' in message and 'pquota' in message and reason in message
+    assert 'Project Quota' in message and 'drop overlay2.size' in message
+
+
+def test_overlay2_size_when_another_role_makes_the_filesystem():
+    (message,) = errors({'storage-opts': ['overlay2.size=1G']}, data_root_fstype='btrfs')
+    assert 'on btrfs' in message
+
+
+@pytest.mark.parametrize('settings,reason', [
+    ({'storage-driver': 'btrfs', 'storage-opts': ['overlay2.size=10G']}, 'btrfs_quota'),
+    ({'storage-driver': 'overlay2', 'storage-opts': ['overlay2.size=10zz']}, 'not a size'),
+])
+def test_overlay2_size_bad_driver_or_size(settings, reason):
+    messages = errors(settings, data_root_fstype='btrfs' if settings['storage-driver'] == 'btrfs' else 'xfs')
+    assert any(reason in m for m in messages), messages

@@ -1139,6 +1139,7 @@ def host_report(state, trusted_users=None, waivers=None, host='', generated='', 
             'default_container_size': _storage_opt(cfg, 'overlay2.size'),
         },
         'tls': _tls_section(state, cert),
+        'prune': dict(_NO_PRUNE, **(state.get('prune') or {})),
         'containers': {'running': len(containers),
                        'flagged': [flagged[name] for name in sorted(flagged)]},
         'events': _events(state),
@@ -1147,6 +1148,9 @@ def host_report(state, trusted_users=None, waivers=None, host='', generated='', 
         'summary': summary,
         'compliant': summary[FAIL] == 0 and summary[ERROR] == 0,
     }
+
+
+_NO_PRUNE = {'scheduled': False, 'via': '', 'schedule': '', 'last_run': None}
 
 
 def failed_host_report(host, status, error, generated=''):
@@ -1165,6 +1169,7 @@ def failed_host_report(host, status, error, generated=''):
                    'live_restore': False, 'security_options': [], 'listeners': [], 'tls': False,
                    'tls_certificate_path': '', 'tls_certificate_not_after': None, 'tls_certificate_days_left': None,
                    'metrics_addr': '', 'metrics_exposure': 'off'},
+        'prune': dict(_NO_PRUNE),
         'storage': {'data_root': '', 'fstype': '', 'separate_mount': None, 'mount_point': '', 'size_bytes': None,
                     'free_bytes': None, 'system_df': [], 'quota': 'none', 'default_container_size': ''},
         'tls': {'files': [], 'min_days_left': None},

@@ -311,6 +311,30 @@ def process_no_new_privs(pid, proc='/proc'):
     return None
 
 
+PRUNE_TIMER = '/etc/systemd/system/hardened-docker-prune.timer'
+PRUNE_CRON = '/etc/cron.d/hardened-docker-prune'
+PRUNE_LAST_RUN = '/var/lib/hardened-docker/prune-last.json'
+
+
+def read_prune_schedule(timer=PRUNE_TIMER, cron=PRUNE_CRON, last_run=PRUNE_LAST_RUN):
+    """The prune schedule of the collection's prune role and its last run (read from its files)."""
+    result = {'scheduled': False, 'via': '', 'schedule': '', 'last_run': None}
+    for line in (read_text(timer) or '').splitlines():
+        if line.startswith('OnCalendar='):
+            result.update(scheduled=True, via='systemd timer', schedule=line.split('=', 1)[1].strip())
+    if not result['scheduled']:
+        for line in (read_text(cron) or '').splitlines():
+            fields = line.split()
+            if len(fields) > 6 and not line.startswith('#') and '=' not in fields[0]:
+                result.update(scheduled=True, via='cron', schedule=' '.join(fields[:5]))
+    try:
+        last = json.loads(read_text(last_run) or 'null')
+    except ValueError:
+        last = None
+    result['last_run'] = last if isinstance(last, dict) else None
+    return result
+
+
 def summarize_events(docs):
     """``docker events --format '{{json .}}'`` documents -> {'died': [...], 'oom': [...]}."""
     died, oom = [], []
@@ -702,6 +726,7 @@ class HostReader(object):
             except OSError:
                 pass
         self.state['storage'] = storage
+        self.state['prune'] = read_prune_schedule()
 
     def storage_quota(self, entry):
         """What can limit a container's writable layer on data-root's filesystem: 'btrfs qgroups', 'xfs project

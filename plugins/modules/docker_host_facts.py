@@ -226,7 +226,13 @@ host_state:
     storage:
       description: >-
         The filesystem under data-root (subset V(storage)): C(fstype), C(mount_point), C(separate_mount),
-        C(size_bytes), C(free_bytes).
+        C(size_bytes), C(free_bytes), and C(quota), what can limit a container's writable layer there
+        (V(btrfs qgroups), V(xfs project quota) or V(none)).
+      type: dict
+    prune:
+      description: >-
+        The schedule of the collection's prune role (subset V(storage)): C(scheduled), C(via) (V(systemd timer) or
+        V(cron)), C(schedule), and C(last_run) (C(started), C(finished), C(rc), C(reclaimed)) or null.
       type: dict
     system_df:
       description: C(docker system df), one entry per kind (subset V(disk_usage)).

@@ -360,3 +360,24 @@ def test_storage_quota(entry, answers, missing, quota):
     script = Script(answers, missing=missing)
     reader = hs.HostReader(script.run, {}, script.which)
     assert reader.storage_quota(entry) == quota
+
+
+def test_prune_schedule_from_the_timer_and_the_last_run(tmp_path):
+    timer = tmp_path / 'timer'
+    timer.write_text('[Timer]\nOnCalendar=*-*-* 03:30:00\nPersistent=true\n')
+    last = tmp_path / 'last.json'
+    last.write_text('{"started": "2026-12-04T03:30:00Z", "finished": "2026-12-04T03:30:02Z", "rc": 0, '
+                    '"reclaimed": "12.5MB"}\n')
+    found = hs.read_prune_schedule(str(timer), str(tmp_path / 'no-cron'), str(last))
+    assert found == {'scheduled': True, 'via': 'systemd timer', 'schedule': '*-*-* 03:30:00',
+                     'last_run': {'started': '2026-12-04T03:30:00Z', 'finished': '2026-12-04T03:30:02Z', 'rc': 0,
+                                  'reclaimed': '12.5MB'}}
+
+
+def test_prune_schedule_from_cron_and_none(tmp_path):
+    cron = tmp_path / 'cron'
+    cron.write_text('# managed\nSHELL=/bin/sh\nPATH=/usr/bin:/bin\n30 3 * * * root /usr/local/sbin/hardened-docker-prune '
+                    '2>&1 | logger -t hardened-docker-prune\n')
+    found = hs.read_prune_schedule(str(tmp_path / 'no-timer'), str(cron), str(tmp_path / 'none.json'))
+    assert (found['scheduled'], found['via'], found['schedule'], found['last_run']) == (True, 'cron', '30 3 * * *', None)
+    assert hs.read_prune_schedule(str(tmp_path / 'a'), str(tmp_path / 'b'), str(tmp_path / 'c'))['scheduled'] is False

@@ -76,7 +76,7 @@ def _containerd_sock(host):
     return None
 
 
-def _resolve(host, kind, name, data_root=DEFAULT_DATA_ROOT):
+def _resolve(host, kind, name):
     """The real paths of an audit item's file on this host, [] when it is not there."""
     if kind == "bin":
         out = host.run("for d in /usr/sbin /usr/bin; do [ -x $d/%s ] && readlink -f $d/%s; done | sort -u", name, name)
@@ -95,7 +95,7 @@ def _resolve(host, kind, name, data_root=DEFAULT_DATA_ROOT):
         sock = _containerd_sock(host)
         return [os.path.dirname(sock)] if sock else []
     if kind == "data_root":
-        name = data_root
+        name = DEFAULT_DATA_ROOT
     return [_real(host, name)] if host.file(name).exists else []
 
 
@@ -151,9 +151,9 @@ def test_docker_group_holds_only_trusted_users(host, hostvars, items, waivers):
 
 
 @pytest.mark.parametrize("item_id,kind,name", AUDIT)
-def test_audit_rule(host, report, items, waivers, audit_state, info, item_id, kind, name):
-    # dockerd's own root directory (test_data_root pins it: /var/lib/docker, or its remapped directory).
-    paths = _resolve(host, kind, name, info["DockerRootDir"])
+def test_audit_rule(host, report, items, waivers, audit_state, item_id, kind, name):
+    # 1.1.5: the configured data-root, which also holds a remapped daemon's directory (test_data_root).
+    paths = _resolve(host, kind, name)
     rules_d = audit_state["rules_d"]
     compiled = audit_state["compiled"]
     if audit_state["live_rc"] == 0:
@@ -346,6 +346,8 @@ def test_data_root(host, hostvars, info):
     gid, _count = _range_of(_subids(host, "/etc/subgid"), "dockremap")
     assert info["DockerRootDir"] == "%s/%d.%d" % (DEFAULT_DATA_ROOT, uid, gid)
     assert host.file(info["DockerRootDir"]).is_directory
+    # 1.1.5 watches the data-root that holds it (test_audit_rule), not the remapped directory.
+    assert info["DockerRootDir"] not in host.file(RULES_D).content_string
 
 
 def test_userns_remap(host, hostvars, info, items, waivers):

@@ -327,7 +327,8 @@ def _audit_candidates(state, kind, name):
         path = ((state.get('units') or {}).get(name) or {}).get('path') or ''
         return [path] if path else []
     if kind == 'data_root':
-        return [state.get('data_root') or name]
+        # 1.1.5 watches the configured data-root; under userns-remap it holds the remapped directory.
+        return [state.get('configured_data_root') or state.get('data_root') or name]
     if kind == 'containerd_dir':
         return [state.get('containerd_dir') or name]
     if kind == 'containerd_sock':

@@ -510,6 +510,9 @@ class HostReader(object):
         state['engine'] = engine
         state['dockerd'] = self._dockerd_process()
         state['data_root'], state['data_root_source'] = self._data_root()
+        # Under userns-remap data_root is the remapped directory <data-root>/<uid>.<gid>; this is <data-root>.
+        state['configured_data_root'] = daemon_schema.configured_data_root(
+            state['data_root'], info.get('SecurityOptions')) or state['data_root']
         counts = {'images': None, 'containers': None, 'running': None, 'volumes': None}
         if info:
             counts.update(images=int(info.get('Images') or 0), containers=int(info.get('Containers') or 0),
@@ -672,11 +675,8 @@ class HostReader(object):
             volumes = len(out.split()) if rc == 0 else None
         self.state['image_ids'] = ids
         self.state['counts']['volumes'] = volumes
-        root = self.state['data_root']
-        security = ' '.join(self.state['docker_info'].get('SecurityOptions') or [])
-        if 'name=userns' in security and re.search(r'/\d+\.\d+$', root):
-            root = os.path.dirname(root)  # the remapped daemon's own directory; count from the configured root
-        self.state['data_on_disk'] = data_on_disk(root)
+        # Counted from the configured data-root: the remapped daemon's directory is one of its subdirectories.
+        self.state['data_on_disk'] = data_on_disk(self.state['configured_data_root'])
 
     def read_containers(self):
         containers = []
@@ -812,7 +812,7 @@ class HostReader(object):
         wanted = list(CIS_PATHS) + [state['daemon_json']['path']]
         wanted += [u['path'] for u in units.values() if u['path']]
         wanted += [p for paths in binaries.values() for p in paths]
-        wanted += [state['data_root'], sock, state['containerd_dir'],
+        wanted += [state['data_root'], state['configured_data_root'], sock, state['containerd_dir'],
                    unix_socket_from_hosts(settings.get('hosts'))] + registry_certs
         tls_files = {}
         for key in daemon_schema.TLS_FILE_KEYS:

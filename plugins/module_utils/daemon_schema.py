@@ -27,6 +27,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 import shlex
 from collections import namedtuple
 
@@ -106,6 +107,19 @@ KIND_DESCRIPTIONS = {
 # --------------------------------------------------------------------------
 
 KeySpec = namedtuple('KeySpec', ['kind', 'flags', 'since', 'since_exact', 'choices'])
+
+
+def configured_data_root(docker_root_dir, security_options):
+    """The data-root dockerd was given, from `docker info`'s DockerRootDir and SecurityOptions.
+
+    A userns-remap daemon reports its own directory ``<data-root>/<uid>.<gid>`` as DockerRootDir; the
+    data-root is its parent, which also holds the data of the daemon without remapping.
+    """
+    root = docker_root_dir or ''
+    remapped = any(str(option).startswith('name=userns') for option in security_options or [])
+    if remapped and re.search(r'/\d+\.\d+/?$', root):
+        return os.path.dirname(root.rstrip('/'))
+    return root
 
 
 def _key(kind, flags=None, since=None, since_exact=True, choices=None):

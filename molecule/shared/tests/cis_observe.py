@@ -142,11 +142,15 @@ class Observed:
         self.group_exists, self.group_members = self._group()
         self.audit_source, self.audit_text = self._audit()
         self.data_root = (self.info or {}).get("DockerRootDir") or self.cfg.get("data-root") or DEFAULT_DATA_ROOT
+        # userns-remap: DockerRootDir is <data-root>/<uid>.<gid>; 1.1.5 watches <data-root>, which holds it.
+        remapped = any(o.startswith("name=userns") for o in (self.info or {}).get("SecurityOptions") or [])
+        self.configured_data_root = (os.path.dirname(self.data_root)
+                                     if remapped and re.search(r"/\d+\.\d+$", self.data_root) else self.data_root)
         # Every fixed path the items name, read at once (the lookups below hit this cache).
         self.stat(*([n for _i, kind, n in AUDIT if kind == "path"]
                     + [spec for _o, _m, spec, _u, _g, _w in FILES if spec.startswith("/")]
                     + [self.cfg[k] for k in ("tlscacert", "tlscert", "tlskey") if self.cfg.get(k)]
-                    + [self.data_root, "/run/containerd", "/run/containerd/containerd.sock",
+                    + [self.data_root, self.configured_data_root, "/run/containerd", "/run/containerd/containerd.sock",
                        "/run/docker/containerd/containerd.sock"]))
         socks = self.stat("/run/containerd/containerd.sock", "/run/docker/containerd/containerd.sock")
         self.containerd_sock = next((p for p, state in socks.items() if state), None)
@@ -267,7 +271,7 @@ class Observed:
         if kind == "containerd_dir":
             name = os.path.dirname(self.containerd_sock) if self.containerd_sock else "/run/containerd"
         elif kind == "data_root":
-            name = self.data_root
+            name = self.configured_data_root
         real = self.real(name)
         return [real] if real else []
 

@@ -152,6 +152,7 @@ def test_docker_group_holds_only_trusted_users(host, hostvars, items, waivers):
 
 @pytest.mark.parametrize("item_id,kind,name", AUDIT)
 def test_audit_rule(host, report, items, waivers, audit_state, item_id, kind, name):
+    # 1.1.5: the configured data-root, which also holds a remapped daemon's directory (test_data_root).
     paths = _resolve(host, kind, name)
     rules_d = audit_state["rules_d"]
     compiled = audit_state["compiled"]
@@ -183,7 +184,7 @@ def test_auditd_installed_and_honest_about_running(host, report):
         assert "auditctl not permitted" in report["audit_evidence"]
 
 
-def test_daemon_json_hardened_values(daemon_json, waivers):
+def test_daemon_json_hardened_values(hostvars, daemon_json, waivers):
     expected = {
         "2.2": ("icc", False),
         "2.3": ("log-level", "info"),
@@ -198,7 +199,7 @@ def test_daemon_json_hardened_values(daemon_json, waivers):
             assert key not in daemon_json, key
         else:
             assert daemon_json[key] == value, key
-    assert "userns-remap" not in daemon_json
+    assert daemon_json.get("userns-remap") == (hostvars.get("hardening_userns_remap") or None)
 
 
 def test_section2_items_agree_with_the_daemon(host, info, daemon_json, items, waivers):
@@ -276,11 +277,17 @@ def test_file_owner_and_mode(host, items, waivers, daemon_json, owner_id, mode_i
     _agrees(items, waivers, mode_id, mode_ok)
 
 
-def test_containers_get_rotated_logs(host, items, waivers):
+def _busybox(host):
+    """A tiny image from the host's own busybox (no registry), imported into the daemon's current root."""
     host.check_output(
         "set -e; docker image inspect hd/busybox:local >/dev/null 2>&1 || { d=$(mktemp -d); mkdir -p $d/bin; "
         "cp /bin/busybox $d/bin/; tar -C $d -c . | docker import - hd/busybox:local >/dev/null; rm -rf $d; }"
     )
+    return "hd/busybox:local"
+
+
+def test_containers_get_rotated_logs(host, items, waivers):
+    _busybox(host)
     cid = host.check_output("docker create hd/busybox:local /bin/busybox true")
     try:
         config = json.loads(host.check_output("docker inspect --format '{{json .HostConfig}}' %s", cid))
@@ -292,9 +299,11 @@ def test_containers_get_rotated_logs(host, items, waivers):
 
 
 def test_new_items_agree_with_the_host(host, info, daemon_json, items, waivers):
-    # 1.1.1: data-root is a mount of its own (the scenario gives it a volume).
+    # 1.1.1: data-root is a mount of its own (the scenario gives it a volume); a remapped
+    # daemon's directory lies inside it (test_data_root).
     target = host.check_output("findmnt -n -o TARGET --target %s", info["DockerRootDir"])
-    _agrees(items, waivers, "1.1.1", target == info["DockerRootDir"])
+    assert target == DEFAULT_DATA_ROOT
+    _agrees(items, waivers, "1.1.1", target == DEFAULT_DATA_ROOT)
     # 2.1: dockerd runs as root here; rootless mode is a person's decision.
     assert not any(o.startswith("name=rootless") for o in info["SecurityOptions"])
     assert items["2.1"]["status"] == "manual" and items["2.1"]["reason"]
@@ -307,3 +316,86 @@ def test_new_items_agree_with_the_host(host, info, daemon_json, items, waivers):
     # 2.13: containers log locally (json-file), nothing goes to a remote collector.
     assert info["LoggingDriver"] == "json-file"
     _agrees(items, waivers, "2.13", False)
+
+
+# --- 2.9 userns-remap, read without the collection's code ---------------------------------------
+
+def _subids(host, path):
+    """[(name, start, count)] of /etc/subuid or /etc/subgid ([] when the file is not there)."""
+    out = host.run("cat %s", path)
+    entries = []
+    for line in out.stdout.splitlines() if out.rc == 0 else []:
+        if line.strip() and not line.startswith("#"):
+            name, start, count = line.strip().split(":")
+            entries.append((name, int(start), int(count)))
+    return entries
+
+
+def _range_of(entries, name):
+    ranges = [(start, count) for user, start, count in entries if user == name]
+    assert len(ranges) == 1, (name, entries)
+    return ranges[0]
+
+
+def test_data_root(host, hostvars, info):
+    """dockerd's root directory: /var/lib/docker, or <data-root>/<uid>.<gid> of the remapped root."""
+    if not hostvars.get("hardening_userns_remap"):
+        assert info["DockerRootDir"] == DEFAULT_DATA_ROOT
+        return
+    uid, _count = _range_of(_subids(host, "/etc/subuid"), "dockremap")
+    gid, _count = _range_of(_subids(host, "/etc/subgid"), "dockremap")
+    assert info["DockerRootDir"] == "%s/%d.%d" % (DEFAULT_DATA_ROOT, uid, gid)
+    assert host.file(info["DockerRootDir"]).is_directory
+    # 1.1.5 watches the data-root that holds it (test_audit_rule), not the remapped directory.
+    assert info["DockerRootDir"] not in host.file(RULES_D).content_string
+
+
+def test_userns_remap(host, hostvars, info, items, waivers):
+    remap = hostvars.get("hardening_userns_remap")
+    userns = [o for o in info["SecurityOptions"] if o.startswith("name=userns")]
+    if not remap:
+        # Not asked for: off, and 2.9 is waived (never a pass).
+        assert userns == [] and "2.9" in waivers
+        assert host.run("getent passwd dockremap").rc == 2
+        _agrees(items, waivers, "2.9", False)
+        return
+    assert remap == "default" and "2.9" not in waivers
+    assert userns == ["name=userns"], info["SecurityOptions"]
+    # The remap user and group exist, each with exactly one subordinate range that
+    # overlaps no other user's range.
+    assert host.run("getent passwd dockremap").rc == 0
+    assert host.run("getent group dockremap").rc == 0
+    for path in ("/etc/subuid", "/etc/subgid"):
+        entries = _subids(host, path)
+        start, count = _range_of(entries, "dockremap")
+        assert start >= 100000 and count == 65536, (path, entries)
+        for user, other_start, other_count in entries:
+            if user != "dockremap":
+                assert other_start + other_count <= start or start + count <= other_start, (path, entries)
+    uid, uid_count = _range_of(_subids(host, "/etc/subuid"), "dockremap")
+    gid, gid_count = _range_of(_subids(host, "/etc/subgid"), "dockremap")
+    # A container's root is not the host's root: its process runs, as seen from the
+    # host's /proc, with ids inside the subordinate ranges.
+    # Test-host adaptation (as in the brownfield scenario): a hard nofile limit below the
+    # hardened default-ulimits (65536) cannot be raised here, so the container asks for the
+    # hard limit the machine has; otherwise runc fails to set RLIMIT_NOFILE, userns or not.
+    hard = host.check_output("sh -c 'ulimit -Hn'")
+    ulimit = "--ulimit nofile=1024:%s" % hard if hard != "unlimited" and int(hard) < 65536 else ""
+    name = "hd-harden-userns-probe"
+    host.run("docker rm -f %s", name)
+    cid = host.check_output("docker run -d --name %s %s %s /bin/busybox sleep 300" % (name, ulimit, _busybox(host)))
+    try:
+        assert host.check_output("docker exec %s /bin/busybox id -u", cid) == "0"
+        pid = host.check_output("docker inspect --format '{{.State.Pid}}' %s", cid)
+        status = host.file("/proc/%s/status" % pid).content_string
+        uids = [int(v) for v in next(l for l in status.splitlines() if l.startswith("Uid:")).split()[1:]]
+        gids = [int(v) for v in next(l for l in status.splitlines() if l.startswith("Gid:")).split()[1:]]
+        assert uids == [uid] * 4, status
+        assert gids == [gid] * 4, status
+        assert all(uid <= u < uid + uid_count for u in uids) and all(gid <= g < gid + gid_count for g in gids)
+        assert host.check_output("ps -o uid= -p %s", pid).strip() == str(uid)
+    finally:
+        host.run("docker rm -f %s", name)
+    # The report judges 2.9 pass, as this test does.
+    assert items["2.9"]["status"] == "pass", items["2.9"]
+    _agrees(items, waivers, "2.9", True)

@@ -351,6 +351,23 @@ def test_missing_files_are_not_applicable_and_have_no_rule():
     assert not any('sysconfig' in w or 'containerd-shim ' in w for w in watches)
 
 
+def test_userns_remap_watches_the_configured_data_root():
+    # A userns-remap daemon reports its own directory <data-root>/<uid>.<gid> as DockerRootDir:
+    # 1.1.5 watches the data-root that holds it (as docker-bench-security does), not the subdirectory.
+    state = _state()
+    state['docker_info']['DockerRootDir'] = state['data_root'] = '/var/lib/docker/231072.231072'
+    state['configured_data_root'] = '/var/lib/docker'
+    state['stat']['/var/lib/docker/231072.231072'] = _st(path='/var/lib/docker/231072.231072', kind='directory')
+    watches = cis.cis_audit_watches(state)
+    assert '-w /var/lib/docker -p rwxa -k docker' in watches
+    assert not any('231072' in w for w in watches)
+    item = _items(_report(state))['1.1.5']
+    assert item['status'] == 'pass' and item['evidence'].startswith('watch on /var/lib/docker in '), item
+    # A host state without the key (older reader): dockerd's own root directory, as before.
+    del state['configured_data_root']
+    assert '-w /var/lib/docker/231072.231072 -p rwxa -k docker' in cis.cis_audit_watches(state)
+
+
 def test_audit_item_without_a_stat_is_an_error():
     state = _state()
     del state['stat']['/etc/sysconfig/docker']

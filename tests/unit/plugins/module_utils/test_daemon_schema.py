@@ -382,3 +382,16 @@ def test_new_container_and_network_keys_are_real_keys():
     assert schema.RUNNING_NETWORK_KEYS <= set(schema.KEYS)
     assert not schema.NEW_CONTAINER_KEYS & schema.RUNNING_NETWORK_KEYS
     assert not schema.NEW_CONTAINER_KEYS & schema.DATA_LOCATION_KEYS
+
+
+@pytest.mark.parametrize('root,options,configured', [
+    ('/var/lib/docker/231072.231072', ['name=seccomp,profile=builtin', 'name=userns'], '/var/lib/docker'),
+    ('/srv/docker/100000.100000/', ['name=userns'], '/srv/docker'),
+    ('/var/lib/docker', ['name=userns'], '/var/lib/docker'),
+    # Without remapping a directory that merely looks like <uid>.<gid> is the data-root itself.
+    ('/srv/1.2', ['name=seccomp,profile=default'], '/srv/1.2'),
+    ('/var/lib/docker', None, '/var/lib/docker'),
+    ('', ['name=userns'], ''),
+])
+def test_configured_data_root(root, options, configured):
+    assert schema.configured_data_root(root, options) == configured

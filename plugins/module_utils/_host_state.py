@@ -311,6 +311,20 @@ def process_no_new_privs(pid, proc='/proc'):
     return None
 
 
+def storage_quota(entry):
+    """What can limit a container's writable layer on a mount (an entry of :func:`parse_mounts`): 'btrfs qgroups',
+    'xfs project quota' or 'none'. dockerd's btrfs driver turns quota groups on by itself at the first
+    ``--storage-opt size`` (and off again when it stops), so a btrfs data-root can always limit."""
+    options = entry.get('options') or []
+    if isinstance(options, str):
+        options = options.split(',')
+    if entry.get('fstype') == 'btrfs':
+        return 'btrfs qgroups'
+    if entry.get('fstype') == 'xfs' and set(options) & set(['prjquota', 'pquota', 'pqnoenforce']):
+        return 'xfs project quota'
+    return 'none'
+
+
 PRUNE_TIMER = '/etc/systemd/system/hardened-docker-prune.timer'
 PRUNE_CRON = '/etc/cron.d/hardened-docker-prune'
 PRUNE_LAST_RUN = '/var/lib/hardened-docker/prune-last.json'
@@ -719,7 +733,7 @@ class HostReader(object):
         if entry is not None:
             storage.update(fstype=entry['fstype'], mount_point=entry['target'], source=entry['source'],
                            separate_mount=entry['target'] != '/' and entry is not slash)
-            storage['quota'] = self.storage_quota(entry)
+            storage['quota'] = storage_quota(entry)
             try:
                 vfs = os.statvfs(root)
                 storage.update(size_bytes=vfs.f_frsize * vfs.f_blocks, free_bytes=vfs.f_frsize * vfs.f_bavail)
@@ -727,19 +741,6 @@ class HostReader(object):
                 pass
         self.state['storage'] = storage
         self.state['prune'] = read_prune_schedule()
-
-    def storage_quota(self, entry):
-        """What can limit a container's writable layer on data-root's filesystem: 'btrfs qgroups', 'xfs project
-        quota', or 'none' (also when it cannot be read)."""
-        options = entry.get('options') or ''
-        if isinstance(options, str):
-            options = options.split(',')
-        if entry['fstype'] == 'btrfs':
-            rc, _out, _err = self.run(['btrfs', 'qgroup', 'show', '--raw', '--', entry['target']])
-            return 'btrfs qgroups' if rc == 0 else 'none'
-        if entry['fstype'] == 'xfs' and set(options) & set(['prjquota', 'pquota', 'pqnoenforce']):
-            return 'xfs project quota'
-        return 'none'
 
     def read_disk_usage(self):
         # `docker system df` sizes every layer: seconds on a host with many images, so a subset of its own.

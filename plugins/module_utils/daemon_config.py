@@ -921,8 +921,8 @@ def _check_container_size(settings, ctx, out):
     driver = settings.get('storage-driver')
     if isinstance(driver, str) and driver != 'overlay2':
         out.error("storage-opts overlay2.size=%s applies to the overlay2 storage driver only, not '%s'%s"
-                  % (size, driver, "; the btrfs driver limits a container with `docker run --storage-opt size=...` "
-                     "once quota groups are on (btrfs_quota)" if driver == 'btrfs' else ''))
+                  % (size, driver, "; the btrfs driver limits each container with `docker run --storage-opt size=...` "
+                     "instead" if driver == 'btrfs' else ''))
         return
     if not parse_human_size(size):
         out.error("storage-opts overlay2.size=%s is not a size dockerd reads; write it like 10G or 512m" % _show(size))

@@ -1345,7 +1345,7 @@ def test_overlay2_size_when_another_role_makes_the_filesystem():
 
 
 @pytest.mark.parametrize('settings,reason', [
-    ({'storage-driver': 'btrfs', 'storage-opts': ['overlay2.size=10G']}, 'btrfs_quota'),
+    ({'storage-driver': 'btrfs', 'storage-opts': ['overlay2.size=10G']}, '--storage-opt size'),
     ({'storage-driver': 'overlay2', 'storage-opts': ['overlay2.size=10zz']}, 'not a size'),
 ])
 def test_overlay2_size_bad_driver_or_size(settings, reason):

@@ -69,11 +69,18 @@ def plan(chains, stop):
     ``chains``: {(table, chain): [args, ...]} for nat/filter DOCKER and the JUMP_CHAINS (a chain
     that does not exist is missing or None). Returns the commands in the order they apply:
     [(table, [iptables args]), ...] - chains created and filled first, jumps inserted last -,
-    or [] when dockerd has no port mapping (no DNAT rule in nat DOCKER) to bridge.
+    or [] when dockerd has no port mapping (no DNAT rule in nat DOCKER) to bridge, or when nat or
+    filter has no jump to DOCKER where dockerd 20.10-27 puts it.
     """
     nat_docker = chains.get(('nat', DOCKER_CHAIN)) or []
     if not any(_target(rule) == 'DNAT' for rule in nat_docker):
         return []
+    # A chain layout this bridge does not know (Engine 28 jumps to filter DOCKER from its own
+    # DOCKER-FORWARD chains, not from FORWARD): no bridge rather than half of one.
+    for table in TABLES:
+        if not any(_target(rule) == DOCKER_CHAIN for chain in JUMP_CHAINS[table]
+                   for rule in chains.get((table, chain)) or []):
+            return []
     commands = []
     for table in TABLES:
         commands.append((table, ['-N', BRIDGE_CHAIN]))

@@ -28,7 +28,9 @@ description:
   - O(state=absent) removes the bridge, when O(wait) is set first waiting until dockerd has every mapping the bridge
     carries back in its own chains. It is a no-op when there is no bridge.
   - Nothing happens without an C(iptables) binary, or without port mappings in C(nat DOCKER) (dockerd does not
-    manage iptables, or nothing is published). Only IPv4, ip6tables mappings are not bridged.
+    manage iptables, or nothing is published), or when C(nat PREROUTING)/C(OUTPUT) or C(filter FORWARD) has no jump
+    to C(DOCKER) (the layout of Engine 20.10 to 27; Engine 28 reaches C(filter DOCKER) through its own
+    C(DOCKER-FORWARD) chains), rather than half a bridge. Only IPv4, ip6tables mappings are not bridged.
   - A failure to insert a rule never fails the task; what was inserted is removed again and a warning says why.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -216,8 +218,8 @@ def main():
         if removed:
             _remove(module, tables, current)
         result.update(changed=removed, rules=[],
-                      msg='no port mapping in nat %s (nothing published, or dockerd does not manage iptables): '
-                          'no port bridge' % pb.DOCKER_CHAIN)
+                      msg='no port mapping in nat %s (nothing published, or dockerd does not manage iptables), or '
+                          'jumps to it where this bridge does not know them: no port bridge' % pb.DOCKER_CHAIN)
         module.exit_json(**result)
     result.update(changed=True, rules=after, expires=stop)
     if module.check_mode:

@@ -69,6 +69,14 @@ def test_nothing_to_bridge_without_a_port_mapping():
     assert pb.plan({('nat', 'DOCKER'): None}, STOP) == []
 
 
+def test_no_half_bridge_for_a_chain_layout_it_does_not_know():
+    # Engine 28: FORWARD jumps to DOCKER-FORWARD, which reaches filter DOCKER; no jump to DOCKER in FORWARD.
+    layout = chains()
+    layout[('filter', 'FORWARD')] = pb.parse_rules("-A FORWARD -j DOCKER-USER\n-A FORWARD -j DOCKER-FORWARD\n",
+                                                   'FORWARD')
+    assert pb.plan(layout, STOP) == []
+
+
 def test_removal_deletes_the_jumps_first_then_the_chains():
     with_bridge = chains()
     with_bridge[('nat', 'PREROUTING')] = pb.parse_rules(

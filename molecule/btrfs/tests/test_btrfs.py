@@ -112,7 +112,8 @@ def test_container_layer_is_a_btrfs_subvolume(host, busybox):
 def test_storage_opt_size_limits_a_container(host, busybox):
     # dockerd's btrfs driver turns quota groups on at the first --storage-opt
     # size (and off again when it stops): a container's writable layer is limited.
-    write = "/bin/busybox dd if=/dev/zero of=/big bs=1M count=40 && /bin/busybox sync"
+    # Random data: the mount compresses (compress=zstd:1), and zeros would take almost no space.
+    write = "/bin/busybox dd if=/dev/urandom of=/big bs=1M count=40 && /bin/busybox sync"
     limited = host.run("docker run --rm --storage-opt size=20M %s /bin/busybox sh -c %s", busybox, write)
     assert limited.rc != 0 and "Disk quota exceeded" in limited.stdout + limited.stderr, limited.stdout + limited.stderr
     unlimited = host.run("docker run --rm %s /bin/busybox sh -c %s", busybox, write)

@@ -24,7 +24,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
 import posixpath
 import re
 
@@ -274,9 +273,8 @@ def effective_config(state):
 
 def _storage_opt(config, name):
     """The value of ``name=value`` in storage-opts ('' when not set)."""
-    opts = config.get('storage-opts') or []
-    for opt in (opts if isinstance(opts, list) else [opts]):
-        key, _sep, value = str(opt).partition('=')
+    for opt in _storage_opts(config):
+        key, _sep, value = opt.partition('=')
         if key.strip().lower() == name:
             return value.strip()
     return ''
@@ -286,13 +284,7 @@ def metrics_exposure(addr):
     """Where dockerd's unauthenticated metrics endpoint answers: 'off', 'loopback' or 'network'."""
     if not addr or not isinstance(addr, str):
         return 'off'
-    host = addr.rpartition(':')[0].strip('[]')
-    if host == 'localhost':
-        return 'loopback'
-    try:
-        return 'loopback' if ipaddress.ip_address(host).is_loopback else 'network'
-    except ValueError:
-        return 'network'
+    return 'loopback' if daemon_schema.is_loopback_host(addr.rpartition(':')[0].strip('[]')) else 'network'
 
 
 def listeners(config):

@@ -311,6 +311,10 @@ def process_no_new_privs(pid, proc='/proc'):
     return None
 
 
+#: The xfs mount options that turn project quota on (overlay2.size needs one of them).
+PROJECT_QUOTA_OPTIONS = ('prjquota', 'pquota', 'pqnoenforce')
+
+
 def storage_quota(entry):
     """What can limit a container's writable layer on a mount (an entry of :func:`parse_mounts`): 'btrfs qgroups',
     'xfs project quota' or 'none'. dockerd's btrfs driver turns quota groups on by itself at the first
@@ -320,7 +324,7 @@ def storage_quota(entry):
         options = options.split(',')
     if entry.get('fstype') == 'btrfs':
         return 'btrfs qgroups'
-    if entry.get('fstype') == 'xfs' and set(options) & set(['prjquota', 'pquota', 'pqnoenforce']):
+    if entry.get('fstype') == 'xfs' and set(options) & set(PROJECT_QUOTA_OPTIONS):
         return 'xfs project quota'
     return 'none'
 

@@ -906,9 +906,6 @@ def _check_driver_filesystem(driver, settings, ctx, out):
                   % (driver, data_root, required, fstype, how, required))
 
 
-PROJECT_QUOTA_OPTIONS = ('prjquota', 'pquota', 'pqnoenforce')
-
-
 def _check_container_size(settings, ctx, out):
     """storage-opts overlay2.size: overlay2 only, a valid size, and xfs with project quota under data-root."""
     opts = settings.get('storage-opts')
@@ -936,7 +933,7 @@ def _check_container_size(settings, ctx, out):
     if fstype is None:
         out.warn("could not determine the filesystem of data-root '%s'; overlay2.size needs xfs mounted with pquota"
                  % data_root)
-    elif fstype != 'xfs' or (entry is not None and not set(options) & set(PROJECT_QUOTA_OPTIONS)):
+    elif fstype != 'xfs' or (entry is not None and not set(options) & set(host_state.PROJECT_QUOTA_OPTIONS)):
         out.error("storage-opts overlay2.size=%s needs data-root '%s' on an xfs filesystem mounted with pquota "
                   "(project quota), but it is on %s%s (checked at %s); dockerd would refuse to start (\"Storage "
                   "option overlay2.size not supported. Filesystem does not support Project Quota\"). Mount xfs with "
@@ -1313,15 +1310,6 @@ def _check_flag_conflicts(settings, ctx, out):
                       "ways. Fix: %s, or remove '%s' from the settings" % (name, flags, source.where, source.fix, top_key))
 
 
-def _is_loopback(host):
-    if host == 'localhost':
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_metrics(settings, ctx, out):
     """metrics-addr: HOST:PORT, on loopback unless allow_remote_metrics (the endpoint has no authentication)."""
     values = [(settings['metrics-addr'], 'daemon.json')] if isinstance(settings.get('metrics-addr'), str) else []
@@ -1344,7 +1332,7 @@ def _check_metrics(settings, ctx, out):
             out.error("metrics-addr %s%s needs experimental: true on Engine %s (before 20.10): set "
                       "daemon_extra_settings: {experimental: true}, or upgrade the engine"
                       % (_show(value), where, ctx.engine))
-        if _is_loopback(host):
+        if schema.is_loopback_host(host):
             continue
         exposed = ('every interface' if host in ('', '0.0.0.0', '::') else host)
         if ctx.allow_remote_metrics:

@@ -26,6 +26,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import os
 import re
 import shlex
@@ -748,3 +749,13 @@ def validate_argv(*texts):
             else:
                 argv.append(parsed.text)
     return argv
+
+
+def is_loopback_host(host):
+    """Whether a listener's host part (no brackets, no port) answers on loopback only: localhost, 127.0.0.0/8, ::1."""
+    if host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -180,6 +180,40 @@ def _tls_days(report):
     return _int(days)
 
 
+def storage_limit_text(report):
+    """How a container's writable layer is limited on this host, in words."""
+    storage = _dict(report.get('storage'))
+    quota = _text(storage.get('quota')) or 'none'
+    size = _text(storage.get('default_container_size'))
+    if quota == 'none':
+        return 'none (containers share the whole filesystem)'
+    return '%s, %s' % (quota, 'default %s per container' % size if size else 'per container with --storage-opt size')
+
+
+def prune_text(report):
+    """The prune schedule and its last run, in words."""
+    prune = _dict(report.get('prune'))
+    if not prune.get('scheduled'):
+        return 'not scheduled'
+    last = _dict(prune.get('last_run'))
+    if last:
+        run = 'last run %s, exit %s%s' % (_text(last.get('finished')) or '?', _text(last.get('rc')),
+                                         ', reclaimed %s' % _text(last.get('reclaimed')) if last.get('reclaimed') else '')
+    else:
+        run = 'not run yet'
+    return '%s (%s); %s' % (_text(prune.get('schedule')), _text(prune.get('via')), run)
+
+
+def metrics_text(report):
+    """Whether dockerd's Prometheus endpoint is on and who can reach it."""
+    daemon = _dict(report.get('daemon'))
+    exposure = _text(daemon.get('metrics_exposure')) or 'off'
+    if exposure == 'off':
+        return 'off'
+    return '%s on %s%s' % (exposure, _text(daemon.get('metrics_addr')),
+                           ' (unauthenticated, reachable from the network)' if exposure == 'network' else '')
+
+
 def _engine_version(report):
     return (_dict(report.get('engine')).get('server_version') or _dict(report.get('daemon')).get('server_version') or '')
 
@@ -320,6 +354,8 @@ def text_table(report):
             storage.get('data_root') or daemon.get('data_root') or '?', storage.get('fstype') or '?',
             human_bytes(storage.get('free_bytes')) or '?', _text(daemon.get('live_restore'))),
         'listeners: %s; TLS %s' % (', '.join(_text(x) for x in _list(daemon.get('listeners'))), tls),
+        'container size limit: %s; prune: %s; metrics: %s' % (
+            storage_limit_text(report), prune_text(report), metrics_text(report)),
         'audit rules checked with: %s' % _text(report.get('audit_evidence')),
         '%-13s %-14s %-20s %s' % ('item', 'status', 'container', 'evidence'),
     ]
@@ -618,6 +654,9 @@ def _facts(report):
             _text(storage.get('data_root') or daemon.get('data_root')), _text(storage.get('fstype')) or '?',
             ' (own mount %s)' % _text(storage.get('mount_point')) if storage.get('separate_mount') else '',
             human_bytes(storage.get('free_bytes')) or '?', human_bytes(storage.get('size_bytes')) or '?')),
+        ('Container size limit', storage_limit_text(report)),
+        ('Prune', prune_text(report)),
+        ('Metrics', metrics_text(report)),
         ('Audit rules read from', report.get('audit_evidence')),
         ('Report generated', report.get('generated')),
     ]

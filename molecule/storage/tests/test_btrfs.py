@@ -1,4 +1,6 @@
-"""The btrfs role's result on both hosts, the boot guard, and its refusals.
+"""The storage role's btrfs result on both btrfs hosts, the boot guard, and its refusals.
+
+The xfs host has its own tests (test_xfs.py).
 
 Refusals run the real role through ansible-playbook against the scenario's
 host (like daemon_faults), on a loop device attached for the test only and
@@ -16,10 +18,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from playbook_helper import run_for_text  # noqa: E402  pylint: disable=wrong-import-position
 
 MP = "/var/lib/docker"
-PLAYBOOK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "apply-btrfs.yml")
+PLAYBOOK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "apply-storage.yml")
 OPTIONS = ["noatime", "compress=zstd:1"]
 # The inventory gives the two-device host raid1; one scratch device cannot.
-NO_PROFILES = {"btrfs_data_profile": "", "btrfs_metadata_profile": ""}
+NO_PROFILES = {"storage_btrfs_data_profile": "", "storage_btrfs_metadata_profile": ""}
+
+
+@pytest.fixture(autouse=True)
+def btrfs_hosts_only(host):
+    if host.backend.get_hostname() == "hd-storage-xfs":
+        pytest.skip("the xfs host has its own tests (test_xfs.py)")
 
 
 def systemd(host):
@@ -83,9 +91,9 @@ def test_label_devices_and_profiles(host):
 def test_docker_info_storage_driver_btrfs(host):
     assert host.check_output("docker info --format '{{.Driver}} {{.DockerRootDir}}'") == "btrfs " + MP
     assert json.loads(host.file("/etc/docker/daemon.json").content_string)["storage-driver"] == "btrfs"
-    facts = json.loads(host.file("/root/btrfs_facts.json").content_string)
+    facts = json.loads(host.file("/root/storage_facts.json").content_string)
     assert facts["daemon"]["storage_driver"] == "btrfs"
-    assert facts["btrfs"]["mount_point"] == MP
+    assert facts["storage"]["mount_point"] == MP
 
 
 @pytest.fixture(scope="module")
@@ -246,15 +254,15 @@ def test_refuses_ext4_with_a_file_and_keeps_it(host, scratch_loop):
     host.check_output("mkfs.ext4 -q %s && mkdir -p /mnt/hd-ext4 && mount %s /mnt/hd-ext4 "
                       "&& echo precious > /mnt/hd-ext4/keep && umount /mnt/hd-ext4", scratch_loop, scratch_loop)
     before = state(host)
-    rc, out = run_role(host, btrfs_devices=[scratch_loop], **NO_PROFILES)
+    rc, out = run_role(host, storage_devices=[scratch_loop], **NO_PROFILES)
     assert rc != 0, out
-    assert "holds ext4" in out and "btrfs_force" in out, out
+    assert "holds ext4" in out and "storage_force" in out, out
     assert state(host) == before
     assert host.check_output("blkid -p -s TYPE -o value %s", scratch_loop) == "ext4"
     host.check_output("mount %s /mnt/hd-ext4", scratch_loop)
     assert host.file("/mnt/hd-ext4/keep").content_string == "precious\n"
     # Mounted, it is refused even with btrfs_force.
-    rc, out = run_role(host, btrfs_devices=[scratch_loop], btrfs_force=True, **NO_PROFILES)
+    rc, out = run_role(host, storage_devices=[scratch_loop], storage_force=True, **NO_PROFILES)
     assert rc != 0, out
     assert "never formatted" in out and "/mnt/hd-ext4" in out, out
     assert host.file("/mnt/hd-ext4/keep").content_string == "precious\n"
@@ -268,9 +276,9 @@ def test_refuses_populated_data_root_without_a_choice(host, scratch_loop):
         "tar -C $d -c . | docker import - hd/busybox:populated >/dev/null; rm -rf $d"
     )
     before = state(host)
-    rc, out = run_role(host, btrfs_devices=[scratch_loop], **NO_PROFILES)
+    rc, out = run_role(host, storage_devices=[scratch_loop], **NO_PROFILES)
     assert rc != 0, out
-    assert "already holds data" in out and "btrfs_existing_data" in out, out
+    assert "already holds data" in out and "storage_existing_data" in out, out
     assert state(host) == before
     assert host.run("blkid -p %s", scratch_loop).rc == 2, "the blank device was written"
 
@@ -278,7 +286,14 @@ def test_refuses_populated_data_root_without_a_choice(host, scratch_loop):
 def test_refuses_bad_input(host):
     if name(host) != "hd-btrfs-debian12":
         pytest.skip("refusals run on one host")
-    rc, out = run_role(host, btrfs_devices=[])
-    assert rc != 0 and "btrfs_devices must list" in out, out
-    rc, out = run_role(host, btrfs_devices=["/dev/hd-btrfs/disk1"], btrfs_metadata_profile="raid1c3")
-    assert rc != 0 and "btrfs_metadata_profile=raid1c3 needs more" in out, out
+    rc, out = run_role(host, storage_devices=[])
+    assert rc != 0 and "storage_devices must list" in out, out
+    # The role's old name's variables get their new names, not silence.
+    rc, out = run_role(host, btrfs_devices=["/dev/hd-btrfs/disk1"], btrfs_force=True)
+    assert rc != 0, out
+    assert "rename btrfs_devices to storage_devices, btrfs_force to storage_force" in out, out
+    rc, out = run_role(host, storage_fstype="xfs", storage_devices=["/dev/hd-btrfs/disk1", "/dev/hd-btrfs/disk2"],
+                       **NO_PROFILES)
+    assert rc != 0 and "exactly one block device" in out and "only btrfs spans several" in out, out
+    rc, out = run_role(host, storage_devices=["/dev/hd-btrfs/disk1"], storage_btrfs_metadata_profile="raid1c3")
+    assert rc != 0 and "storage_btrfs_metadata_profile=raid1c3 needs more" in out, out

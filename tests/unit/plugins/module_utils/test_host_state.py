@@ -178,7 +178,7 @@ def test_unix_socket_from_hosts():
 def test_expand_subsets():
     assert hs.expand_subsets(['all', '!events']) == set(hs.ALL_SUBSETS) - {'events'}
     assert hs.expand_subsets(['engine']) == {'engine'}
-    assert 'btrfs' not in hs.expand_subsets(None)
+    assert 'storage_devices' not in hs.expand_subsets(None)
 
 
 class Script(object):
@@ -376,3 +376,18 @@ def test_prune_schedule_from_cron_and_none(tmp_path):
     found = hs.read_prune_schedule(str(tmp_path / 'no-timer'), str(cron), str(tmp_path / 'none.json'))
     assert (found['scheduled'], found['via'], found['schedule'], found['last_run']) == (True, 'cron', '30 3 * * *', None)
     assert hs.read_prune_schedule(str(tmp_path / 'a'), str(tmp_path / 'b'), str(tmp_path / 'c'))['scheduled'] is False
+
+
+def test_kernel_filesystems_reads_proc_filesystems():
+    text = 'nodev\tsysfs\nnodev\ttmpfs\n\text4\n\tbtrfs\n\txfs\n\n'
+    assert hs.kernel_filesystems(text) == ['btrfs', 'ext4', 'sysfs', 'tmpfs', 'xfs']
+    assert hs.kernel_filesystems(None) == []
+
+
+@pytest.mark.parametrize('proc_dir, xqm, expected', [
+    (False, False, None),   # xfs not loaded yet: nothing can be said before the first mount
+    (True, False, False),   # CONFIG_XFS_QUOTA off: a pquota mount would fail
+    (True, True, True),
+])
+def test_xfs_quota_in_kernel(proc_dir, xqm, expected):
+    assert hs.xfs_quota_in_kernel(proc_dir, xqm) is expected

@@ -40,7 +40,7 @@ step "harness setup" tests/harness/setup.sh || { echo "harness set-up failed; no
 step "yamllint" yamllint --strict .
 step "ansible-lint (production)" ansible-lint --profile production
 step "collection build" sh -c 'd=$(mktemp -d) && ansible-galaxy collection build --force --output-path "$d" . && rm -rf "$d"'
-step "changelog (antsibull-changelog lint)" tests/harness/changelog.sh --check
+step "changelog (antsibull lint)" tests/harness/changelog.sh --check
 step "unit tests (pytest)" pytest tests/unit
 
 if [ -z "${SKIP_MOLECULE:-}" ]; then

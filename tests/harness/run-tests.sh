@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: harness set-up, lint, collection build, changelog lint,
-# unit tests and
-# every Molecule scenario, with a pass/fail summary at the end.
+# unit tests and every Molecule scenario, with a pass/fail summary at the end.
 #
 #   tests/harness/run-tests.sh                 # everything
 #   tests/harness/run-tests.sh default tls     # only these Molecule scenarios

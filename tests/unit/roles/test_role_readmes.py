@@ -11,14 +11,16 @@ Against the options of every entry point of the argument spec (private,
 - the default cell agrees with the spec's ``default`` (and ``required``):
 
   - ``required`` for a required option, and only for one;
-  - a cell that starts with code spans states the default(s): the first span
-    (or one span per variable, ``| `ecdsa` / `256` |``; a single span covers
-    every variable of the row) is read as YAML and must equal the spec's
-    default (no default in the spec is ``null``); what follows the spans is a
-    remark (``| `""` (default IPv4) |``);
-  - a cell in words (not starting with a code span) is accepted only where the
-    spec's default is a Jinja template (a default computed from other
-    variables, e.g. "the controller's `~/.hardened-docker/ca`").
+  - a cell that is code spans, optionally followed by a remark in
+    parentheses, states the default(s): one span per variable of the row
+    (``| `ecdsa` / `256` |``), or one span for all of them, each read as YAML
+    and equal to the spec's default (no default in the spec is ``null``);
+    ``| `""` (default IPv4) |`` states ``""``;
+  - any other cell describes the default in words (``| the value of
+    `daemon_data_root`, else `/var/lib/docker` |``), and so does a span with a
+    ``<placeholder>`` (``| `/run/x-<fstype>` |``): accepted only where the
+    spec's default is computed, a Jinja template, or not given (set by the
+    role's tasks).
 """
 
 import json
@@ -33,7 +35,8 @@ ROLES_DIR = os.path.join(ROOT, 'roles')
 ROLES = sorted(d for d in os.listdir(ROLES_DIR) if os.path.isdir(os.path.join(ROLES_DIR, d)))
 
 _CELL_SPLIT = re.compile(r'(?<!\\)\|')
-_LEADING_SPANS = re.compile(r'^`([^`]*)`(?:\s*/\s*`([^`]*)`)*')
+_STATED = re.compile(r'^`[^`]*`(?:\s*/\s*`[^`]*`)*(?=\s*(?:\([^`]*(?:`[^`]*`[^`]*)*\))?$)')
+_PLACEHOLDER = re.compile(r'<[A-Za-z_]+>')
 _SPAN = re.compile(r'`([^`]*)`')
 
 
@@ -68,7 +71,7 @@ def parse_variable_tables(text):
 
 def stated_default(cell, count, index):
     """(True, value) when the cell states the default as YAML in code spans, else (False, None)."""
-    match = _LEADING_SPANS.match(cell)
+    match = _STATED.match(cell.strip())
     if not match:
         return False, None
     spans = _SPAN.findall(match.group(0))
@@ -78,6 +81,8 @@ def stated_default(cell, count, index):
         literal = spans[0]
     else:
         raise AssertionError('%d defaults for %d variables: %s' % (len(spans), count, cell))
+    if _PLACEHOLDER.search(literal):
+        return False, None
     return True, yaml.safe_load(literal)
 
 
@@ -143,8 +148,9 @@ def test_defaults_match_spec(role):
             if stated:
                 if not _same(value, default):
                     problems.append('%s: README default %r, spec default %r' % (where, value, default))
-            elif not (isinstance(default, str) and '{{' in default):
-                problems.append('%s: README default %r is not a `value`; spec default %r' % (where, cell, default))
+            elif not (default is None or isinstance(default, str) and '{{' in default):
+                problems.append('%s: README default %r is not a `value` (optionally followed by a remark in'
+                                ' parentheses); spec default %r' % (where, cell, default))
     assert not problems, 'roles/%s/README.md:\n' % role + '\n'.join(problems)
 
 
@@ -156,7 +162,12 @@ def test_defaults_match_spec(role):
     ('`"03:30"`', 1, 0, (True, '03:30')),
     ('`[noatime, compress=zstd:1]`', 1, 0, (True, ['noatime', 'compress=zstd:1'])),
     ('`"{{ x | default([]) }}"`', 1, 0, (True, '{{ x | default([]) }}')),
+    ('`[]` (`engine_docker_users` when that is set)', 1, 0, (True, [])),
     ('the value of `daemon_data_root`, else `/var/lib/docker`', 1, 0, (False, None)),
+    ('`daemon_data_root` or `/var/lib/docker`', 1, 0, (False, None)),
+    ('`~/x` (controller); more', 1, 0, (False, None)),
+    ('`/run/x-<fstype>-staging`', 1, 0, (False, None)),
+    ('btrfs `[noatime]`, xfs `[noatime, pquota]`', 1, 0, (False, None)),
     ('required', 1, 0, (False, None)),
 ])
 def test_stated_default(cell, count, index, expected):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: harness set-up, lint, collection build, unit tests and
-# every Molecule scenario, with a pass/fail summary at the end.
+# The whole test suite: harness set-up, lint, collection build, changelog lint,
+# unit tests and every Molecule scenario, with a pass/fail summary at the end.
 #
 #   tests/harness/run-tests.sh                 # everything
 #   tests/harness/run-tests.sh default tls     # only these Molecule scenarios
@@ -39,6 +39,7 @@ step "harness setup" tests/harness/setup.sh || { echo "harness set-up failed; no
 step "yamllint" yamllint --strict .
 step "ansible-lint (production)" ansible-lint --profile production
 step "collection build" sh -c 'd=$(mktemp -d) && ansible-galaxy collection build --force --output-path "$d" . && rm -rf "$d"'
+step "changelog (antsibull lint)" tests/harness/changelog.sh --check
 step "unit tests (pytest)" pytest tests/unit
 
 if [ -z "${SKIP_MOLECULE:-}" ]; then

@@ -33,7 +33,7 @@ import shlex
 import stat
 import time
 
-from ansible_collections.hardened.docker.plugins.module_utils import daemon_schema
+from ansible_collections.hardened.docker.plugins.module_utils import _firewall, daemon_schema
 
 #: Every subset the reader knows; ``all`` is every subset except ``storage_devices`` and ``tls_dir``,
 #: which need their own parameters.
@@ -698,6 +698,15 @@ class HostReader(object):
                 except ValueError:
                     options = None
         self.state['bridge_options'] = options
+        self.state['firewall'] = self._firewall()
+
+    def _firewall(self):
+        """The tls role's allow-list as the kernel has it (``nft list table inet hardened_docker``)."""
+        found = {'table': False, 'ports': [], 'allowed_networks': [], 'dropped_packets': None}
+        rc, out, _err = self.run(['nft', 'list', 'table', 'inet', _firewall.DEFAULT_TABLE])
+        if rc == 0:
+            found.update(_firewall.parse_table_listing(out), table=True)
+        return found
 
     def read_images(self):
         ids, volumes = [], None

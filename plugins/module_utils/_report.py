@@ -214,6 +214,19 @@ def metrics_text(report):
                            ' (unauthenticated, reachable from the network)' if exposure == 'network' else '')
 
 
+def firewall_text(report):
+    """The remote API's allow-list (the tls role's nftables table), in words."""
+    firewall = _dict(report.get('firewall'))
+    if not firewall.get('table'):
+        listening = [x for x in _list(_dict(report.get('daemon')).get('listeners')) if _text(x).startswith('tcp://')]
+        return 'none (TCP listeners open to every address that reaches the host)' if listening else 'none'
+    dropped = firewall.get('dropped_packets')
+    return 'TCP %s only from %s%s' % (
+        ', '.join(_text(p) for p in _list(firewall.get('ports'))) or '?',
+        ', '.join(_text(n) for n in _list(firewall.get('allowed_networks'))) or 'loopback',
+        ' (%s packets dropped)' % dropped if dropped is not None else '')
+
+
 def _engine_version(report):
     return (_dict(report.get('engine')).get('server_version') or _dict(report.get('daemon')).get('server_version') or '')
 
@@ -356,6 +369,7 @@ def text_table(report):
         'listeners: %s; TLS %s' % (', '.join(_text(x) for x in _list(daemon.get('listeners'))), tls),
         'container size limit: %s; prune: %s; metrics: %s' % (
             storage_limit_text(report), prune_text(report), metrics_text(report)),
+        'remote API allow-list: %s' % firewall_text(report),
         'audit rules checked with: %s' % _text(report.get('audit_evidence')),
         '%-13s %-14s %-20s %s' % ('item', 'status', 'container', 'evidence'),
     ]
@@ -657,6 +671,7 @@ def _facts(report):
         ('Container size limit', storage_limit_text(report)),
         ('Prune', prune_text(report)),
         ('Metrics', metrics_text(report)),
+        ('Remote API allow-list', firewall_text(report)),
         ('Audit rules read from', report.get('audit_evidence')),
         ('Report generated', report.get('generated')),
     ]

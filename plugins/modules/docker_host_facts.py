@@ -202,6 +202,11 @@ host_state:
     bridge_options:
       description: The default bridge network's options (subset V(network)), or null.
       type: dict
+    firewall:
+      description: >-
+        The tls role's allow-list as the kernel has it (subset V(network), from C(nft list table inet hardened_docker)):
+        C(table) (whether it is loaded), C(ports), C(allowed_networks) and C(dropped_packets).
+      type: dict
     data_on_disk:
       description: >-
         What the data-root holds on disk, read without the daemon (subset V(images)): C(root), C(exists), the

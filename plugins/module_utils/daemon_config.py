@@ -1125,6 +1125,30 @@ _SYSLOG_FIX = ('syslog-address is udp://, tcp://, tcp+tls://, unix:// or unixgra
                'absolute socket path, e.g. "udp://HOST:514" or "unix:///dev/log"')
 
 
+def _check_syslog_opts(opts, out):
+    """The syslog driver's option names, facility and format, which dockerd checks at start."""
+    for name in sorted(opts):
+        if name not in schema.SYSLOG_LOG_OPTS and not _is_generic_log_opt(name):
+            suggestion = _suggest(name, schema.SYSLOG_LOG_OPTS)
+            out.error("'log-opts' has the unknown option %s for the syslog log driver%s; dockerd refuses to start "
+                      "with it. Remove or rename it; known: %s, and for every driver mode, max-buffer-size and "
+                      "cache-*" % (_show(name), ' (did you mean %s?)' % _show(suggestion) if suggestion else '',
+                                   ', '.join(schema.SYSLOG_LOG_OPTS)))
+    facility = opts.get('syslog-facility')
+    if facility and facility not in schema.SYSLOG_FACILITIES and not (
+            _COUNT_RE.match(facility) and 0 <= int(facility) <= 23):
+        _bad_log_opt(out, 'syslog-facility', facility, 'is not a syslog facility',
+                     'dockerd refuses to start with it ("invalid syslog facility"). Use one of %s, or a number 0-23'
+                     % ', '.join(schema.SYSLOG_FACILITIES))
+    fmt = opts.get('syslog-format')
+    if fmt and fmt not in schema.SYSLOG_FORMATS:
+        _bad_log_opt(out, 'syslog-format', fmt, 'is not a syslog format',
+                     'dockerd refuses to start with it ("Invalid syslog format"). Use one of %s, or leave it out'
+                     % ', '.join(schema.SYSLOG_FORMATS))
+    if opts.get('syslog-address'):  # empty: the local syslog
+        _check_syslog_address(opts['syslog-address'], out)
+
+
 def _check_syslog_address(value, out):
     name = 'syslog-address'
     address = _parse_log_address(value, schema.SYSLOG_ADDRESS_SCHEMES, path_allowed=True)
@@ -1251,8 +1275,8 @@ def _check_log_opts(settings, ctx, out):
     _check_generic_log_opts(opts, out)
     if driver in schema.FILE_LOG_DRIVER_OPTS:
         _check_file_log_opts(driver, opts, out)
-    elif driver == 'syslog' and opts.get('syslog-address'):  # empty: the local syslog
-        _check_syslog_address(opts['syslog-address'], out)
+    elif driver == 'syslog':
+        _check_syslog_opts(opts, out)
     elif driver == 'gelf':
         _check_gelf_address(opts, out)
     elif driver == 'fluentd' and opts.get('fluentd-address'):  # empty: localhost:24224

@@ -498,6 +498,16 @@ GO_BOOL_FALSE = ('0', 'f', 'F', 'FALSE', 'false', 'False')
 #: tcp, port 24224 when missing, unix:// takes a socket path.
 SYSLOG_ADDRESS_SCHEMES = ('udp', 'tcp', 'tcp+tls', 'unix', 'unixgram')
 SYSLOG_DEFAULT_PORT = 514
+#: The syslog driver's option names (moby daemon/logger/syslog ValidateLogOpt): any other stops dockerd
+#: ("unknown log opt 'X' for syslog log driver"), and so do a facility and a format it does not know.
+SYSLOG_LOG_OPTS = ('env', 'env-regex', 'labels', 'labels-regex', 'syslog-address', 'syslog-facility',
+                   'syslog-tls-ca-cert', 'syslog-tls-cert', 'syslog-tls-key', 'syslog-tls-skip-verify', 'tag',
+                   'syslog-format')
+#: Facility names; a number 0..23 is accepted too.  Empty means daemon.
+SYSLOG_FACILITIES = ('kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv',
+                     'ftp', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7')
+#: Message formats; empty means the local syslog's own (RFC 3164 without hostname).
+SYSLOG_FORMATS = ('rfc3164', 'rfc5424', 'rfc5424micro')
 GELF_ADDRESS_SCHEMES = ('udp', 'tcp')
 FLUENTD_ADDRESS_SCHEMES = ('tcp', 'tls', 'unix')
 FLUENTD_DEFAULT_PORT = 24224

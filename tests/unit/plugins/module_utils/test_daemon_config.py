@@ -681,6 +681,28 @@ def test_syslog_address_without_port_warns_that_dockerd_uses_514():
                               "Write it out, e.g. \"udp://logs:514\""]
 
 
+def test_syslog_facility_format_tag_and_tls_options_that_dockerd_takes():
+    opts = {'syslog-address': 'tcp+tls://logs:6514', 'syslog-facility': 'local3', 'syslog-format': 'rfc5424micro',
+            'tag': '{{.Name}}', 'syslog-tls-ca-cert': '/etc/ssl/logs-ca.pem', 'syslog-tls-skip-verify': 'false',
+            'labels': 'app', 'mode': 'non-blocking', 'cache-disabled': 'false'}
+    assert findings({'log-driver': 'syslog', 'log-opts': opts}).__dict__ == {'errors': [], 'warnings': []}
+    assert errors({'log-driver': 'syslog', 'log-opts': {'syslog-facility': '23'}}) == []
+
+
+@pytest.mark.parametrize('opts, expected', [
+    ({'syslog-facility': 'local8'}, '"syslog-facility": "local8" is not a syslog facility; dockerd refuses to start '
+                                    'with it ("invalid syslog facility"). Use one of kern, user,'),
+    ({'syslog-facility': '24'}, 'is not a syslog facility'),
+    ({'syslog-format': 'rfc5425'}, '"syslog-format": "rfc5425" is not a syslog format; dockerd refuses to start with '
+                                   'it ("Invalid syslog format"). Use one of rfc3164, rfc5424, rfc5424micro'),
+    ({'syslog-adress': 'udp://logs:514'}, 'unknown option "syslog-adress" for the syslog log driver (did you mean '
+                                          '"syslog-address"?)'),
+    ({'max-size': '10m'}, 'unknown option "max-size" for the syslog log driver'),
+])
+def test_syslog_options_dockerd_refuses(opts, expected):
+    assert expected in only_error({'log-driver': 'syslog', 'log-opts': opts})
+
+
 def test_syslog_from_the_unit_flags_is_the_effective_driver():
     settings = {'log-opts': {'syslog-address': 'logs:514'}}
     message = only_error(settings, unit_flags='/usr/bin/dockerd --log-driver syslog')
@@ -754,8 +776,8 @@ def test_fluentd_address_without_port_warns_that_dockerd_uses_24224():
                               "Write it out, e.g. \"tcp://fluent:24224\""]
 
 
-@pytest.mark.parametrize('driver', ['journald', 'awslogs', 'splunk', 'none', 'my/plugin:latest', 'syslog', 'gelf',
-                                    'fluentd'])
+# syslog checks its own option names (test_syslog_options_dockerd_refuses).
+@pytest.mark.parametrize('driver', ['journald', 'awslogs', 'splunk', 'none', 'my/plugin:latest', 'gelf', 'fluentd'])
 def test_json_file_rules_do_not_apply_to_other_drivers(driver):
     opts = {'whatever-option': 'x', 'max-size': '10zz'}
     if driver == 'gelf':

@@ -400,8 +400,6 @@ def _cidr_problem(value):
     return None
 
 
-
-
 def _list_problem(value, item_problem):
     if not isinstance(value, list):
         return _got(value)

@@ -13,7 +13,7 @@ module: cis_fleet_report
 short_description: Write the CIS Docker Benchmark reports of a fleet as JSON, JUnit XML and one HTML page
 version_added: 0.1.0
 author:
-  - hardened.docker maintainers
+  - hardened.docker maintainers (!UNKNOWN)
 description:
   - Takes the per-host CIS reports of the C(hardened.docker.hardening) audit and writes, into the directory O(dest),
     C(<host>.json) for each host and C(fleet.json) (format V(json)), C(junit.xml) (format V(junit)) and

@@ -13,7 +13,7 @@ module: daemon_config
 short_description: Validate and write Docker's daemon.json, and tell whether a reload or a restart applies it
 version_added: 0.1.0
 author:
-  - hardened.docker maintainers
+  - hardened.docker maintainers (!UNKNOWN)
 description:
   - Checks the complete desired content of C(/etc/docker/daemon.json) against what the installed Docker Engine
     accepts, and writes it atomically (C(root:root), mode C(0644)) only when every check passes.

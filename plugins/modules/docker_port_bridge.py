@@ -13,7 +13,7 @@ module: docker_port_bridge
 short_description: Keep published container ports answering while dockerd restarts with live-restore
 version_added: 0.1.0
 author:
-  - hardened.docker maintainers
+  - hardened.docker maintainers (!UNKNOWN)
 description:
   - At every start dockerd's bridge driver removes and recreates its iptables chains (C(nat DOCKER), C(filter DOCKER))
     before it restores the port mappings of the live-restored containers, and C(docker-proxy) dies with the old

@@ -34,6 +34,7 @@ need_pkgs=()
 command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
 command -v mkfs.btrfs >/dev/null || need_pkgs+=(btrfs-progs)
 command -v rsync >/dev/null || need_pkgs+=(rsync)
+command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)  # ansible-test sanity's shellcheck test
 command -v chromium >/dev/null || need_pkgs+=(chromium)  # the audit scenario renders fleet.html headless
 if ! docker info >/dev/null 2>&1 && ! command -v dockerd >/dev/null; then
   need_pkgs+=(docker.io)

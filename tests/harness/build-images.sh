@@ -12,6 +12,7 @@
 # override the Debian mirrors (default: the ones this machine's apt uses).
 set -euo pipefail
 
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=hardened-docker-test
 LABEL=org.hardened-docker.inputs
 COMMON_PKGS=python3,iproute2,ca-certificates,procps,busybox-static

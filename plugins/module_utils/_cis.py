@@ -1133,6 +1133,7 @@ def host_report(state, trusted_users=None, waivers=None, host='', generated='', 
         },
         'tls': _tls_section(state, cert),
         'prune': dict(_NO_PRUNE, **(state.get('prune') or {})),
+        'firewall': dict(_NO_FIREWALL, **(state.get('firewall') or {})),
         'containers': {'running': len(containers),
                        'flagged': [flagged[name] for name in sorted(flagged)]},
         'events': _events(state),
@@ -1144,6 +1145,7 @@ def host_report(state, trusted_users=None, waivers=None, host='', generated='', 
 
 
 _NO_PRUNE = {'scheduled': False, 'via': '', 'schedule': '', 'last_run': None}
+_NO_FIREWALL = {'table': False, 'ports': [], 'allowed_networks': [], 'dropped_packets': None}
 
 
 def failed_host_report(host, status, error, generated=''):
@@ -1163,6 +1165,7 @@ def failed_host_report(host, status, error, generated=''):
                    'tls_certificate_path': '', 'tls_certificate_not_after': None, 'tls_certificate_days_left': None,
                    'metrics_addr': '', 'metrics_exposure': 'off'},
         'prune': dict(_NO_PRUNE),
+        'firewall': dict(_NO_FIREWALL),
         'storage': {'data_root': '', 'fstype': '', 'separate_mount': None, 'mount_point': '', 'size_bytes': None,
                     'free_bytes': None, 'system_df': [], 'quota': 'none', 'default_container_size': ''},
         'tls': {'files': [], 'min_days_left': None},

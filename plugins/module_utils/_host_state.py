@@ -8,7 +8,7 @@
 The one reader behind ``hardened.docker.docker_host_facts``: the engine's
 packages and versions, the service manager and the effective dockerd command
 line, daemon.json and ``docker info``, containers, files, audit rules, TLS
-certificates, the filesystem under data-root, and (for the btrfs role) block
+certificates, the filesystem under data-root, and (for the storage role) block
 devices.  The parsers are pure functions with unit tests; :class:`HostReader`
 does the I/O through a ``run(argv) -> (rc, stdout, stderr)`` callable so that
 the module can hand it ``AnsibleModule.run_command``.
@@ -33,12 +33,12 @@ import shlex
 import stat
 import time
 
-from ansible_collections.hardened.docker.plugins.module_utils import daemon_schema
+from ansible_collections.hardened.docker.plugins.module_utils import _firewall, daemon_schema
 
-#: Every subset the reader knows; ``all`` is every subset except ``btrfs`` and ``tls_dir``,
+#: Every subset the reader knows; ``all`` is every subset except ``storage_devices`` and ``tls_dir``,
 #: which need their own parameters.
 SUBSETS = ('engine', 'daemon', 'files', 'audit', 'containers', 'events', 'storage', 'disk_usage', 'network',
-           'images', 'tls_dir', 'btrfs')
+           'images', 'tls_dir', 'storage_devices')
 ALL_SUBSETS = ('engine', 'daemon', 'files', 'audit', 'containers', 'events', 'storage', 'disk_usage', 'network',
                'images')
 
@@ -313,6 +313,21 @@ def process_no_new_privs(pid, proc='/proc'):
 
 #: The xfs mount options that turn project quota on (overlay2.size needs one of them).
 PROJECT_QUOTA_OPTIONS = ('prjquota', 'pquota', 'pqnoenforce')
+
+
+def kernel_filesystems(text):
+    """The filesystem types the running kernel knows, from the text of /proc/filesystems."""
+    return sorted(set(line.split()[-1] for line in (text or '').splitlines() if line.strip()))
+
+
+def xfs_quota_in_kernel(xfs_proc_dir, xqm_file):
+    """Whether the kernel's xfs has quota support: True, False, or None when xfs is not loaded yet.
+
+    The xfs module creates /proc/fs/xfs when it loads, and /proc/fs/xfs/xqm only when it was built with
+    CONFIG_XFS_QUOTA. Without it a ``pquota`` mount fails ("quota support not available in this kernel")."""
+    if not xfs_proc_dir:
+        return None
+    return bool(xqm_file)
 
 
 def storage_quota(entry):
@@ -683,6 +698,15 @@ class HostReader(object):
                 except ValueError:
                     options = None
         self.state['bridge_options'] = options
+        self.state['firewall'] = self._firewall()
+
+    def _firewall(self):
+        """The tls role's allow-list as the kernel has it (``nft list table inet hardened_docker``)."""
+        found = {'table': False, 'ports': [], 'allowed_networks': [], 'dropped_packets': None}
+        rc, out, _err = self.run(['nft', 'list', 'table', 'inet', _firewall.DEFAULT_TABLE])
+        if rc == 0:
+            found.update(_firewall.parse_table_listing(out), table=True)
+        return found
 
     def read_images(self):
         ids, volumes = [], None
@@ -898,13 +922,13 @@ class HostReader(object):
         self.state['tls_dir'] = {'cryptography': has_crypto, 'dir': describe(directory) or {'kind': 'missing'},
                                  'files': files}
 
-    # -- the btrfs role's devices ----------------------------------------------
-    def read_btrfs(self):
+    # -- the storage role's devices --------------------------------------------
+    def read_storage_devices(self):
         table = self.mounts()
-        devices = [self._device(path, table) for path in self.params.get('btrfs_devices') or []]
+        devices = [self._device(path, table) for path in self.params.get('storage_devices') or []]
         uuids = sorted(set(d['signature']['UUID'] for d in devices
                            if d.get('signature', {}).get('TYPE') == 'btrfs' and d['signature'].get('UUID')))
-        mount_point = self.params.get('btrfs_mount_point') or daemon_schema.DEFAULT_DATA_ROOT
+        mount_point = self.params.get('storage_mount_point') or daemon_schema.DEFAULT_DATA_ROOT
         entries = [m for m in table if m['target'] == mount_point]
         mount = None
         if entries:
@@ -923,13 +947,14 @@ class HostReader(object):
                       'volumes': len(out.split()) if rc == 0 else 0,
                       'networks': [n for n in (out2.split() if rc2 == 0 else [])
                                    if n not in ('bridge', 'host', 'none')]}
-        self.state['btrfs'] = {
+        self.state['storage_devices'] = {
             'devices': devices,
             'btrfs_members': dict((uuid, self._btrfs_members(uuid)) for uuid in uuids),
             'mount': mount,
             'docker': docker,
-            'content': self._content(mount_point, self.params.get('btrfs_skeleton') or []),
-            'btrfs_in_kernel': 'btrfs' in (read_text('/proc/filesystems') or '').split(),
+            'content': self._content(mount_point, self.params.get('storage_skeleton') or []),
+            'filesystems': kernel_filesystems(read_text('/proc/filesystems')),
+            'xfs_quota_in_kernel': xfs_quota_in_kernel(os.path.isdir('/proc/fs/xfs'), os.path.exists('/proc/fs/xfs/xqm')),
         }
 
     def _blkid(self, path):
@@ -1003,7 +1028,7 @@ class HostReader(object):
 _READERS = (('engine', 'read_engine'), ('daemon', 'read_daemon'), ('network', 'read_network'),
             ('images', 'read_images'), ('containers', 'read_containers'), ('events', 'read_events'),
             ('storage', 'read_storage'), ('disk_usage', 'read_disk_usage'), ('files', 'read_files'), ('audit', 'read_audit'),
-            ('tls_dir', 'read_tls_dir'), ('btrfs', 'read_btrfs'))
+            ('tls_dir', 'read_tls_dir'), ('storage_devices', 'read_storage_devices'))
 
 
 def expand_subsets(requested):

@@ -180,6 +180,53 @@ def _tls_days(report):
     return _int(days)
 
 
+def storage_limit_text(report):
+    """How a container's writable layer is limited on this host, in words."""
+    storage = _dict(report.get('storage'))
+    quota = _text(storage.get('quota')) or 'none'
+    size = _text(storage.get('default_container_size'))
+    if quota == 'none':
+        return 'none (containers share the whole filesystem)'
+    return '%s, %s' % (quota, 'default %s per container' % size if size else 'per container with --storage-opt size')
+
+
+def prune_text(report):
+    """The prune schedule and its last run, in words."""
+    prune = _dict(report.get('prune'))
+    if not prune.get('scheduled'):
+        return 'not scheduled'
+    last = _dict(prune.get('last_run'))
+    if last:
+        run = 'last run %s, exit %s%s' % (_text(last.get('finished')) or '?', _text(last.get('rc')),
+                                         ', reclaimed %s' % _text(last.get('reclaimed')) if last.get('reclaimed') else '')
+    else:
+        run = 'not run yet'
+    return '%s (%s); %s' % (_text(prune.get('schedule')), _text(prune.get('via')), run)
+
+
+def metrics_text(report):
+    """Whether dockerd's Prometheus endpoint is on and who can reach it."""
+    daemon = _dict(report.get('daemon'))
+    exposure = _text(daemon.get('metrics_exposure')) or 'off'
+    if exposure == 'off':
+        return 'off'
+    return '%s on %s%s' % (exposure, _text(daemon.get('metrics_addr')),
+                           ' (unauthenticated, reachable from the network)' if exposure == 'network' else '')
+
+
+def firewall_text(report):
+    """The remote API's allow-list (the tls role's nftables table), in words."""
+    firewall = _dict(report.get('firewall'))
+    if not firewall.get('table'):
+        listening = [x for x in _list(_dict(report.get('daemon')).get('listeners')) if _text(x).startswith('tcp://')]
+        return 'none (TCP listeners open to every address that reaches the host)' if listening else 'none'
+    dropped = firewall.get('dropped_packets')
+    return 'TCP %s only from %s%s' % (
+        ', '.join(_text(p) for p in _list(firewall.get('ports'))) or '?',
+        ', '.join(_text(n) for n in _list(firewall.get('allowed_networks'))) or 'loopback',
+        ' (%s packets dropped)' % dropped if dropped is not None else '')
+
+
 def _engine_version(report):
     return (_dict(report.get('engine')).get('server_version') or _dict(report.get('daemon')).get('server_version') or '')
 
@@ -320,6 +367,9 @@ def text_table(report):
             storage.get('data_root') or daemon.get('data_root') or '?', storage.get('fstype') or '?',
             human_bytes(storage.get('free_bytes')) or '?', _text(daemon.get('live_restore'))),
         'listeners: %s; TLS %s' % (', '.join(_text(x) for x in _list(daemon.get('listeners'))), tls),
+        'container size limit: %s; prune: %s; metrics: %s' % (
+            storage_limit_text(report), prune_text(report), metrics_text(report)),
+        'remote API allow-list: %s' % firewall_text(report),
         'audit rules checked with: %s' % _text(report.get('audit_evidence')),
         '%-13s %-14s %-20s %s' % ('item', 'status', 'container', 'evidence'),
     ]
@@ -618,6 +668,10 @@ def _facts(report):
             _text(storage.get('data_root') or daemon.get('data_root')), _text(storage.get('fstype')) or '?',
             ' (own mount %s)' % _text(storage.get('mount_point')) if storage.get('separate_mount') else '',
             human_bytes(storage.get('free_bytes')) or '?', human_bytes(storage.get('size_bytes')) or '?')),
+        ('Container size limit', storage_limit_text(report)),
+        ('Prune', prune_text(report)),
+        ('Metrics', metrics_text(report)),
+        ('Remote API allow-list', firewall_text(report)),
         ('Audit rules read from', report.get('audit_evidence')),
         ('Report generated', report.get('generated')),
     ]

@@ -900,7 +900,7 @@ def _check_driver_filesystem(driver, settings, ctx, out):
     elif fstype != required:
         out.error("storage driver '%s' needs data-root '%s' on a %s filesystem, but it is on %s (%s); dockerd "
                   "would fail with \"prerequisites for driver not satisfied (wrong filesystem?)\". Mount a %s "
-                  "filesystem there first (the btrfs role does this for btrfs) or choose another storage-driver"
+                  "filesystem there first (the storage role does this for btrfs) or choose another storage-driver"
                   % (driver, data_root, required, fstype, how, required))
 
 

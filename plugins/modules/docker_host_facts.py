@@ -44,7 +44,7 @@ attributes:
 options:
   gather_subset:
     description:
-      - What to read. V(all) is every subset except V(tls_dir) and V(btrfs), which need their own options.
+      - What to read. V(all) is every subset except V(tls_dir) and V(storage_devices), which need their own options.
         A name prefixed with C(!) is left out.
       - The engine's service state, daemon.json, C(docker info) and the dockerd process are always read.
     type: list
@@ -104,17 +104,17 @@ options:
     type: list
     elements: str
     default: []
-  btrfs_devices:
-    description: With the V(btrfs) subset, the block devices to probe (C(blkid -p), whether the kernel holds them).
+  storage_devices:
+    description: With the V(storage_devices) subset, the block devices to probe (C(blkid -p), whether the kernel holds them).
     type: list
     elements: path
     default: []
-  btrfs_mount_point:
-    description: With the V(btrfs) subset, the mount point whose mount and content are described.
+  storage_mount_point:
+    description: With the V(storage_devices) subset, the mount point whose mount and content are described.
     type: path
     default: /var/lib/docker
-  btrfs_skeleton:
-    description: With the V(btrfs) subset, patterns (per path component) of entries that do not count as data.
+  storage_skeleton:
+    description: With the V(storage_devices) subset, patterns (per path component) of entries that do not count as data.
     type: list
     elements: str
     default: []
@@ -229,6 +229,11 @@ host_state:
     bridge_options:
       description: The default bridge network's options (subset V(network)), or null.
       type: dict
+    firewall:
+      description: >-
+        The tls role's allow-list as the kernel has it (subset V(network), from C(nft list table inet hardened_docker)):
+        C(table) (whether it is loaded), C(ports), C(allowed_networks) and C(dropped_packets).
+      type: dict
     data_on_disk:
       description: >-
         What the data-root holds on disk, read without the daemon (subset V(images)): C(root), C(exists), the
@@ -282,8 +287,11 @@ host_state:
     tls_dir:
       description: The tls role's directory and files (subset V(tls_dir)).
       type: dict
-    btrfs:
-      description: The btrfs role's devices, mount point and data (subset V(btrfs)).
+    storage_devices:
+      description: >-
+        The storage role's devices, mount point and data (subset V(storage_devices)), the filesystem types the
+        kernel knows (C(filesystems)) and whether its xfs has quota support (C(xfs_quota_in_kernel): V(true),
+        V(false), or V(null) while xfs is not loaded).
       type: dict
 """
 
@@ -309,9 +317,9 @@ def main():
             events_since=dict(type='str', default='24h'),
             tls_dir=dict(type='path'),
             tls_dir_files=dict(type='list', elements='str', default=[]),
-            btrfs_devices=dict(type='list', elements='path', default=[]),
-            btrfs_mount_point=dict(type='path', default='/var/lib/docker'),
-            btrfs_skeleton=dict(type='list', elements='str', default=[]),
+            storage_devices=dict(type='list', elements='path', default=[]),
+            storage_mount_point=dict(type='path', default='/var/lib/docker'),
+            storage_skeleton=dict(type='list', elements='str', default=[]),
         ),
         supports_check_mode=True,
     )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: harness set-up, lint, collection build, ansible-test
-# sanity, unit tests and every Molecule scenario, with a pass/fail summary at
-# the end.
+# sanity, changelog lint, unit tests and every Molecule scenario, with a
+# pass/fail summary at the end.
 #
 #   tests/harness/run-tests.sh                 # everything
 #   tests/harness/run-tests.sh default tls     # only these Molecule scenarios
@@ -45,6 +45,7 @@ build_collection() {
 }
 step "collection build" build_collection
 step "ansible-test sanity" tests/harness/sanity.sh
+step "changelog (antsibull lint)" tests/harness/changelog.sh --check
 step "unit tests (pytest)" pytest tests/unit
 
 if [ -z "${SKIP_MOLECULE:-}" ]; then

@@ -28,14 +28,6 @@ CLIENT_DIR = os.path.join(EPHEMERAL, "tls", "clients")  # tls_client_dir of mole
 CONVERGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "converge.yml")
 
 
-@pytest.fixture(autouse=True)
-def _no_system_ca_bundle(monkeypatch):
-    # This machine's environment points requests at the system CA bundle,
-    # which would replace the client's own CA.
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
-    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-
-
 @pytest.fixture(scope="module")
 def address(host):
     return host.check_output("ip -4 -o route get 1.1.1.1").split(" src ")[1].split()[0]

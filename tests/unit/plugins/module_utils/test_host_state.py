@@ -179,7 +179,7 @@ def test_unix_socket_from_hosts():
 def test_expand_subsets():
     assert hs.expand_subsets(['all', '!events']) == set(hs.ALL_SUBSETS) - {'events'}
     assert hs.expand_subsets(['engine']) == {'engine'}
-    assert 'btrfs' not in hs.expand_subsets(None)
+    assert 'storage_devices' not in hs.expand_subsets(None)
 
 
 class Script(object):
@@ -213,8 +213,21 @@ def test_reader_without_docker_says_so_and_does_not_fail(tmp_path):
     assert state['containers'] == [] and state['events']['error'] == 'docker did not answer'
     assert state['audit']['source'] in ('none', 'compiled rules file')
     assert state['data_root_source'] in ('default', 'dockerd command line')
+    assert state['firewall'] == {'table': False, 'ports': [], 'allowed_networks': [], 'dropped_packets': None}
     # Nothing but read-only commands was asked for.
-    assert all(c[0] in ('auditctl',) for c in script.calls) or script.calls == []
+    assert all(c[:2] in (['auditctl', '-l'], ['nft', 'list']) for c in script.calls) or script.calls == []
+
+
+def test_reader_reads_the_allow_list_back_from_the_kernel(tmp_path):
+    listing = ('table inet hardened_docker {\n\tset allowed_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n'
+               '\t\telements = { 10.0.0.0/8 }\n\t}\n\tchain input {\n\t\ttcp dport 2376 jump remote_api\n\t}\n'
+               '\tchain remote_api {\n\t\tcounter packets 7 bytes 420 drop\n\t}\n}\n')
+    script = Script([(['nft', 'list', 'table', 'inet', 'hardened_docker'], (0, listing, ''))],
+                    missing={'docker', 'dockerd', 'containerd', 'runc', 'systemctl', 'dpkg-query', 'rpm', 'auditctl',
+                             'augenrules'})
+    state = hs.read_host(script.run, script.which, {'daemon_config_path': str(tmp_path / 'daemon.json')})
+    assert state['firewall'] == {'table': True, 'ports': [2376], 'allowed_networks': ['10.0.0.0/8'],
+                                 'dropped_packets': 7}
 
 
 def test_reader_with_a_stopped_daemon(tmp_path):
@@ -377,3 +390,18 @@ def test_prune_schedule_from_cron_and_none(tmp_path):
     found = hs.read_prune_schedule(str(tmp_path / 'no-timer'), str(cron), str(tmp_path / 'none.json'))
     assert (found['scheduled'], found['via'], found['schedule'], found['last_run']) == (True, 'cron', '30 3 * * *', None)
     assert hs.read_prune_schedule(str(tmp_path / 'a'), str(tmp_path / 'b'), str(tmp_path / 'c'))['scheduled'] is False
+
+
+def test_kernel_filesystems_reads_proc_filesystems():
+    text = 'nodev\tsysfs\nnodev\ttmpfs\n\text4\n\tbtrfs\n\txfs\n\n'
+    assert hs.kernel_filesystems(text) == ['btrfs', 'ext4', 'sysfs', 'tmpfs', 'xfs']
+    assert hs.kernel_filesystems(None) == []
+
+
+@pytest.mark.parametrize('proc_dir, xqm, expected', [
+    (False, False, None),   # xfs not loaded yet: nothing can be said before the first mount
+    (True, False, False),   # CONFIG_XFS_QUOTA off: a pquota mount would fail
+    (True, True, True),
+])
+def test_xfs_quota_in_kernel(proc_dir, xqm, expected):
+    assert hs.xfs_quota_in_kernel(proc_dir, xqm) is expected

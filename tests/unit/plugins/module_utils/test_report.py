@@ -368,11 +368,37 @@ def test_text_table_lists_every_item_with_container(doc):
     assert lines[0] == 'CIS Docker Benchmark report for web2 (2026-12-03T10:00:00Z)'
     assert 'overlay2' in lines[1] and '12.5 GiB free' in lines[1]
     assert 'TLS on (server certificate: 29 days left)' in lines[2]
-    rows = dict((line.split()[0], line) for line in lines[5:-1])
+    rows = dict((line.split()[0], line) for line in lines[7:-1])
     assert list(rows) == [i['id'] for i in BAD_ITEMS]
     assert re.match(r'^5\.4\s+fail\s+db\s+Privileged: true$', rows['5.4'])
     assert 'error: cannot stat docker.service' in rows['3.1']
     assert lines[-1] == '1 error, 3 fail, 0 manual, 0 waived, 4 pass, 0 not_applicable; compliant: no'
+
+
+def test_text_table_and_html_show_quota_prune_and_metrics():
+    report = host_report('web9', [item('2.1', 'pass')])
+    # The defaults of an audited host without any of the three.
+    lines = report_mod.text_table(report)
+    assert lines[3] == ('container size limit: none (containers share the whole filesystem); prune: not scheduled; '
+                        'metrics: off')
+    report['storage'].update(quota='xfs project quota', default_container_size='10G')
+    report['prune'] = {'scheduled': True, 'via': 'systemd timer', 'schedule': '*-*-* 03:30:00',
+                       'last_run': {'started': '2026-12-03T03:30:00Z', 'finished': '2026-12-03T03:30:02Z', 'rc': 0,
+                                    'reclaimed': '1.2GB'}}
+    report['daemon'].update(metrics_addr='0.0.0.0:9323', metrics_exposure='network')
+    line = report_mod.text_table(report)[3]
+    assert line == ('container size limit: xfs project quota, default 10G per container; prune: *-*-* 03:30:00 '
+                    '(systemd timer); last run 2026-12-03T03:30:02Z, exit 0, reclaimed 1.2GB; metrics: network on '
+                    '0.0.0.0:9323 (unauthenticated, reachable from the network)')
+    report['storage'].update(quota='btrfs qgroups', default_container_size='')
+    report['prune'] = {'scheduled': True, 'via': 'cron', 'schedule': '30 3 * * *', 'last_run': None}
+    report['daemon'].update(metrics_addr='127.0.0.1:9323', metrics_exposure='loopback')
+    page = report_mod.html_page(report_mod.fleet([report], '2026-12-03T10:05:00Z'))
+    for text in ('<dt>Remote API allow-list</dt><dd>none (TCP listeners open to every address that reaches the '
+                 'host)</dd>','<dt>Container size limit</dt><dd>btrfs qgroups, per container with --storage-opt size</dd>',
+                 '<dt>Prune</dt><dd>30 3 * * * (cron); not run yet</dd>',
+                 '<dt>Metrics</dt><dd>loopback on 127.0.0.1:9323</dd>'):
+        assert text in page
 
 
 def test_text_table_reasons_for_every_status(doc):
@@ -390,3 +416,16 @@ def test_text_table_unreachable(doc):
         'CIS Docker Benchmark report for db9 (2026-12-03T10:00:00Z)',
         'unreachable: ssh: connect to host db9 port 22: No route to host',
     ]
+
+
+def test_text_table_shows_the_allow_list_the_kernel_has():
+    report = host_report('web9', [item('2.1', 'pass')])
+    assert report_mod.text_table(report)[4] == ('remote API allow-list: none (TCP listeners open to every address '
+                                                'that reaches the host)')
+    report['firewall'] = {'table': True, 'ports': [2376, 9323], 'allowed_networks': ['10.0.0.0/8', '172.17.0.1'],
+                          'dropped_packets': 3}
+    assert report_mod.text_table(report)[4] == ('remote API allow-list: TCP 2376, 9323 only from 10.0.0.0/8, '
+                                                '172.17.0.1 (3 packets dropped)')
+    report['daemon']['listeners'] = ['unix:///var/run/docker.sock']
+    del report['firewall']
+    assert report_mod.text_table(report)[4] == 'remote API allow-list: none'

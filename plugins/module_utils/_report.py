@@ -197,8 +197,8 @@ def prune_text(report):
         return 'not scheduled'
     last = _dict(prune.get('last_run'))
     if last:
-        run = 'last run %s, exit %s%s' % (_text(last.get('finished')) or '?', _text(last.get('rc')),
-                                         ', reclaimed %s' % _text(last.get('reclaimed')) if last.get('reclaimed') else '')
+        reclaimed = ', reclaimed %s' % _text(last.get('reclaimed')) if last.get('reclaimed') else ''
+        run = 'last run %s, exit %s%s' % (_text(last.get('finished')) or '?', _text(last.get('rc')), reclaimed)
     else:
         run = 'not run yet'
     return '%s (%s); %s' % (_text(prune.get('schedule')), _text(prune.get('via')), run)

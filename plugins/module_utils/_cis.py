@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The CIS Docker Benchmark (v1.6 numbering) judgement of one host, as pure functions.
 
@@ -457,8 +457,8 @@ def _check_storage(state):
         return _item('1.1.1', ERROR, 'data-root %s does not exist' % data_root,
                      'data-root %s does not exist: its filesystem could not be read' % data_root)
     where = 'data-root %s on %s (%s) mounted at %s' % (data_root, storage.get('source') or '?',
-                                                        storage.get('fstype') or '?',
-                                                        storage.get('mount_point') or '?')
+                                                       storage.get('fstype') or '?',
+                                                       storage.get('mount_point') or '?')
     if separate:
         return _item('1.1.1', PASS, '%s: a filesystem of its own' % where)
     return _item('1.1.1', FAIL, '%s: the same filesystem as /' % where)
@@ -706,8 +706,8 @@ def _check_daemon(state):
                            'storage driver %s is not devicemapper: there is no base device' % driver))
     else:
         basesize = [o for o in _storage_opts(cfg) if o.split('=', 1)[0].strip() == 'dm.basesize']
-        evidence = '%s=devicemapper; %s: storage-opts %s' % (driver_from, where, ', '.join(basesize) or
-                                                            'without dm.basesize')
+        evidence = '%s=devicemapper; %s: storage-opts %s' % (driver_from, where,
+                                                             ', '.join(basesize) or 'without dm.basesize')
         items.append(_config_item('2.11', state, not basesize, evidence))
 
     # 2.12: authorization plugin
@@ -928,7 +928,7 @@ def _check_container(container, nnp_daemon, sockets):
 
     shares = container.get('cpu_shares') or 0
     add('5.11', shares not in (0, 1024), 'CpuShares=%s%s' % (shares, ' (default 1024: not set deliberately)'
-                                                            if shares in (0, 1024) else ''))
+                                                             if shares in (0, 1024) else ''))
 
     readonly_root = container.get('readonly_rootfs') is True
     add('5.12', readonly_root, 'ReadonlyRootfs=%s' % readonly_root)

@@ -404,7 +404,7 @@ def decode_certificate(path):
     import ssl  # pylint: disable=import-outside-toplevel
     decoded = ssl._ssl._test_decode_cert(path)  # pylint: disable=protected-access
     return {'not_after_epoch': ssl.cert_time_to_seconds(decoded['notAfter']),
-            'sans': [(kind, value) for kind, value in decoded.get('subjectAltName', ())]}
+            'sans': list(decoded.get('subjectAltName', ()))}
 
 
 def unix_socket_from_hosts(hosts):

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2025, hardened.docker maintainers
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Render CIS audit reports: the fleet summary, JUnit XML, one self-contained HTML page and console lines.
@@ -197,8 +197,8 @@ def prune_text(report):
         return 'not scheduled'
     last = _dict(prune.get('last_run'))
     if last:
-        run = 'last run %s, exit %s%s' % (_text(last.get('finished')) or '?', _text(last.get('rc')),
-                                         ', reclaimed %s' % _text(last.get('reclaimed')) if last.get('reclaimed') else '')
+        reclaimed = ', reclaimed %s' % _text(last.get('reclaimed')) if last.get('reclaimed') else ''
+        run = 'last run %s, exit %s%s' % (_text(last.get('finished')) or '?', _text(last.get('rc')), reclaimed)
     else:
         run = 'not run yet'
     return '%s (%s); %s' % (_text(prune.get('schedule')), _text(prune.get('via')), run)

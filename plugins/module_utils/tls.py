@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2025, hardened.docker maintainers
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Certificate logic for ``hardened.docker.tls_certificate``.
@@ -1256,7 +1256,7 @@ def plan(spec, check_mode=False, now=None):
             result.issue = True
             exists = os.path.exists(spec.path)
             if exists:
-                result.current, _ = load_certificate_data(_read_file(spec.path, 'certificate'))
+                result.current, _current_error = load_certificate_data(_read_file(spec.path, 'certificate'))
             result.reasons = list(result.key_reasons) + [
                 'inputs for %s do not exist yet (check mode); it would be issued once they do' % spec.path]
             return result
@@ -1289,11 +1289,11 @@ def plan(spec, check_mode=False, now=None):
     reasons = []
     if spec.kind == KIND_CSR:
         if current_data is not None:
-            result.current, _ = load_csr_data(current_data)
+            result.current, _current_error = load_csr_data(current_data)
         reasons = csr_needs_regeneration(current_data, target, label='CSR %s' % spec.path)
     else:
         if current_data is not None:
-            result.current, _ = load_certificate_data(current_data)
+            result.current, _current_error = load_certificate_data(current_data)
         reasons = needs_regeneration(current_data, target, now=now, label='certificate %s' % spec.path)
 
     if result.key_action == 'generate' and (current_data is not None):

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) 2025, hardened.docker maintainers
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -13,7 +13,7 @@ module: cis_fleet_report
 short_description: Write the CIS Docker Benchmark reports of a fleet as JSON, JUnit XML and one HTML page
 version_added: 0.1.0
 author:
-  - hardened.docker maintainers
+  - hardened.docker maintainers (!UNKNOWN)
 description:
   - Takes the per-host CIS reports of the C(hardened.docker.hardening) audit and writes, into the directory O(dest),
     C(<host>.json) for each host and C(fleet.json) (format V(json)), C(junit.xml) (format V(junit)) and

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) 2025, hardened.docker maintainers
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -13,7 +13,7 @@ module: daemon_config
 short_description: Validate and write Docker's daemon.json, and tell whether a reload or a restart applies it
 version_added: 0.1.0
 author:
-  - hardened.docker maintainers
+  - hardened.docker maintainers (!UNKNOWN)
 description:
   - Checks the complete desired content of C(/etc/docker/daemon.json) against what the installed Docker Engine
     accepts, and writes it atomically (C(root:root), mode C(0644)) only when every check passes.

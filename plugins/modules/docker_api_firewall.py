@@ -13,7 +13,7 @@ module: docker_api_firewall
 short_description: Accept the Docker remote API's ports only from allowed networks, in an nftables table of its own
 version_added: 0.2.0
 author:
-  - hardened.docker maintainers
+  - hardened.docker maintainers (!UNKNOWN)
 description:
   - Writes an nftables rules file and loads it. The file replaces the table O(table) (family C(inet)) as a whole in one
     transaction; the table has a base chain on the C(input) hook (priority C(filter - 10)) that sends TCP packets for

@@ -13,7 +13,7 @@ module: docker_host_facts
 short_description: Read everything about a Docker host that the hardened.docker roles and the CIS audit judge
 version_added: 0.1.0
 author:
-  - hardened.docker maintainers
+  - hardened.docker maintainers (!UNKNOWN)
 description:
   - Reads, in one call and without changing anything, the state of a Docker host, whoever installed it
     (Debian's C(docker.io), Docker's C(docker-ce), this collection).
@@ -159,6 +159,28 @@ host_state:
       description: Whether dockerd is installed and answers, and the versions of dockerd, containerd and runc.
       type: dict
       sample: {installed: true, running: true, server_version: 20.10.24+dfsg1, error: ""}
+      contains:
+        installed:
+          description: Whether a C(dockerd) binary is on the search path.
+          type: bool
+        running:
+          description: Whether the daemon answered C(docker info).
+          type: bool
+        server_version:
+          description: The daemon's version from C(docker info); empty when it did not answer.
+          type: str
+        error:
+          description: Why C(docker info) could not be read (like RV(host_state.docker_info_error)); empty when it was.
+          type: str
+        dockerd_version:
+          description: The first line of C(dockerd --version) (subset V(engine)); empty where not read.
+          type: str
+        containerd_version:
+          description: The first line of C(containerd --version) (subset V(engine)); empty where not read.
+          type: str
+        runc_version:
+          description: The first line of C(runc --version) (subset V(engine)); empty where not read.
+          type: str
     packages:
       description: "Installation state and version per package (subset V(engine))."
       type: dict
@@ -177,6 +199,11 @@ host_state:
       type: dict
     env_file:
       description: The start script's environment file and its flags variable (subset V(daemon)).
+      type: dict
+    dropin:
+      description: >-
+        The drop-in of O(dropin_path) (subset V(daemon), only when O(dropin_path) is set): its C(content) and its
+        C(mode) as C(<octal mode>:<uid>:<gid>), both null when the file cannot be read.
       type: dict
     effective_flags:
       description: >-

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) 2025, hardened.docker maintainers
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -13,7 +13,7 @@ module: docker_port_bridge
 short_description: Keep published container ports answering while dockerd restarts with live-restore
 version_added: 0.1.0
 author:
-  - hardened.docker maintainers
+  - hardened.docker maintainers (!UNKNOWN)
 description:
   - At every start dockerd's bridge driver removes and recreates its iptables chains (C(nat DOCKER), C(filter DOCKER))
     before it restores the port mappings of the live-restored containers, and C(docker-proxy) dies with the old

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) 2025, hardened.docker maintainers
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -44,7 +44,7 @@ description:
     world-readable, not even briefly. Private keys end up with O(privatekey_mode) (default V(0400)), certificates and
     CSRs with O(mode) (default V(0444)); O(owner) and O(group) apply to both.
 author:
-  - hardened.docker maintainers
+  - hardened.docker maintainers (!UNKNOWN)
 requirements:
   - cryptography >= 3.3
 extends_documentation_fragment:
@@ -57,7 +57,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - Reports RV(changed) and RV(reasons) and writes nothing. If the CA or the CSR to sign does not exist yet
+      - Reports C(changed) and RV(reasons) and writes nothing. If the CA or the CSR to sign does not exist yet
         (because an earlier task would only have created it), the certificate is reported as changed with a warning.
   diff_mode:
     support: full
@@ -205,7 +205,7 @@ notes:
   - Leaf certificates get no more validity than the CA certificate has left.
   - A reissued CA certificate keeps its key, so certificates signed by the old one keep verifying. Distribute the new CA
     certificate anyway.
-  - Changes of owner, group or mode only make RV(changed) true; RV(reasons) lists reasons to (re)generate.
+  - Changes of owner, group or mode only make C(changed) true; RV(reasons) lists reasons to (re)generate.
 seealso:
   - name: Protect the Docker daemon socket
     description: Docker's guide to mutual TLS for the remote API.
@@ -420,7 +420,8 @@ def argument_spec():
         path=dict(type='path', required=True),
         privatekey_path=dict(type='path'),
         privatekey_passphrase=dict(type='str', no_log=True),
-        privatekey_mode=dict(type='raw', default='0400'),
+        # a file mode, not a secret (the name only looks like one to the sanity test)
+        privatekey_mode=dict(type='raw', default='0400', no_log=False),
         common_name=dict(type='str'),
         organization=dict(type='str'),
         subject_alt_names=dict(type='list', elements='str'),

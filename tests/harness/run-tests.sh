@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite: harness set-up, lint, collection build, changelog lint,
-# unit tests and every Molecule scenario, with a pass/fail summary at the end.
+# The whole test suite: harness set-up, lint, collection build, ansible-test
+# sanity, changelog lint, unit tests and every Molecule scenario, with a
+# pass/fail summary at the end.
 #
 #   tests/harness/run-tests.sh                 # everything
 #   tests/harness/run-tests.sh default tls     # only these Molecule scenarios
-#   SKIP_MOLECULE=1 tests/harness/run-tests.sh # lint, build and unit tests only
+#   SKIP_MOLECULE=1 tests/harness/run-tests.sh # lint, build, sanity and unit tests only
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 LOGDIR="$ROOT/.cache/test-logs"
 mkdir -p "$LOGDIR"
 export PATH="$ROOT/.venv/bin:$PATH"
@@ -38,7 +39,12 @@ step() {  # name command...
 step "harness setup" tests/harness/setup.sh || { echo "harness set-up failed; nothing else can run"; exit 1; }
 step "yamllint" yamllint --strict .
 step "ansible-lint (production)" ansible-lint --profile production
-step "collection build" sh -c 'd=$(mktemp -d) && ansible-galaxy collection build --force --output-path "$d" . && rm -rf "$d"'
+build_collection() {
+  local d
+  d=$(mktemp -d) && ansible-galaxy collection build --force --output-path "$d" . && rm -rf "$d"
+}
+step "collection build" build_collection
+step "ansible-test sanity" tests/harness/sanity.sh
 step "changelog (antsibull lint)" tests/harness/changelog.sh --check
 step "unit tests (pytest)" pytest tests/unit
 

@@ -34,6 +34,7 @@ need_pkgs=()
 command -v debootstrap >/dev/null || need_pkgs+=(debootstrap)
 command -v mkfs.btrfs >/dev/null || need_pkgs+=(btrfs-progs)
 command -v rsync >/dev/null || need_pkgs+=(rsync)
+command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)  # ansible-test sanity's shellcheck test
 command -v chromium >/dev/null || need_pkgs+=(chromium)  # the audit scenario renders fleet.html headless
 if ! docker info >/dev/null 2>&1 && ! command -v dockerd >/dev/null; then
   need_pkgs+=(docker.io)
@@ -79,7 +80,12 @@ else
   bnd=$(( 16#$(awk '/^CapBnd/ {print $2}' /proc/self/status) ))
   if [ $(( bnd & full )) -ne $full ]; then
     log "capability bounding set is incomplete: using the capfilter runc wrapper"
-    as_root install -D -m 0755 "$HARNESS/runc-capfilter" /usr/local/libexec/hardened-docker-harness/runc-capfilter
+    # dockerd runs the wrapper outside the virtualenv, where a host may have python3 and no python:
+    # it is installed with the python3 shebang (the checkout's says python, as ansible-test sanity wants)
+    capfilter_tmp=$(mktemp)
+    sed '1s|^#!/usr/bin/env python$|#!/usr/bin/env python3|' "$HARNESS/runc-capfilter" >"$capfilter_tmp"
+    as_root install -D -m 0755 "$capfilter_tmp" /usr/local/libexec/hardened-docker-harness/runc-capfilter
+    rm -f "$capfilter_tmp"
     dockerd_args+=(--add-runtime "capfilter=/usr/local/libexec/hardened-docker-harness/runc-capfilter" --default-runtime capfilter)
   fi
   log "starting dockerd in the background (log: /var/log/hardened-docker-harness-dockerd.log)"

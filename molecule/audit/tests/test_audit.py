@@ -104,7 +104,7 @@ def judge_section1(obs):
         expected["1.1.1"] = "error"
     else:
         target, _fstype = obs.mount_of(obs.data_root)
-        root_target, _ = obs.mount_of("/")
+        root_target, _root_fstype = obs.mount_of("/")
         expected["1.1.1"] = _verdict(target != root_target)
     expected["1.1.2"] = "pass" if not obs.group_exists else _verdict(not obs.group_members)
     for item_id, kind, name in AUDIT:
@@ -684,7 +684,7 @@ def test_fleet_html_renders_the_matrix_in_chromium():
     matrix = _Matrix()
     matrix.feed(dom.stdout)
     cells = matrix.cells
-    assert {host for host, _ in cells} == set(ROLES)
+    assert {host for host, _section in cells} == set(ROLES)
     for section in ("1", "3", "5"):
         assert cells[("hd-audit-faulty", section)] == "fail", section
     assert cells[("hd-audit-hardened", "3")] not in ("fail", "error")

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Probe HTTP services in a bounded loop: one request per target every INTERVAL seconds until STOP
 exists or LIMIT seconds passed. Failures go to OUT.failures as they happen; OUT gets the summary.
 

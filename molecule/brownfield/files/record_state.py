@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Print, as JSON, what a brownfield Docker host looks like: dockerd, containers, images, volumes, files.
 
 Read with the docker CLI and /proc only (nothing of the collection), so that prepare (before the

@@ -21,7 +21,6 @@ EPHEMERAL = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
 RECORD = os.path.join(HERE, "..", "files", "record_state.py")
 OVERRIDE = "/etc/systemd/system/docker.service.d/override.conf"
 sys.path.insert(0, os.path.join(HERE, "..", "..", "shared", "tests"))
-from cis_observe import CONTAINER_ITEMS  # noqa: E402  pylint: disable=wrong-import-position
 from cis_observe import load_json as _load  # noqa: E402  pylint: disable=wrong-import-position
 
 

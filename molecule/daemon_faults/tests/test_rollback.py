@@ -90,7 +90,7 @@ def test_sigterm_during_the_restart_then_the_next_run_converges(host):
     try:
         assert watcher.wait(timeout=150) == 0, "the restart never began"
         run.send_signal(signal.SIGTERM)
-        out, _ = run.communicate(timeout=60)
+        out, _err = run.communicate(timeout=60)
     finally:
         for proc in (watcher, run):
             if proc.poll() is None:

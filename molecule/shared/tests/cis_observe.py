@@ -27,6 +27,7 @@ def load_json(path):
     with open(path) as handle:
         return json.load(handle)
 
+
 # 1.1.3-1.1.18: (item, how the file is found, name)
 AUDIT = [
     ("1.1.3", "bin", "dockerd"),
@@ -106,7 +107,7 @@ def parse_dockerd_args(args):
         if key in _LIST_KEYS:
             settings.setdefault(key, []).append(value)
         elif key == "log-opts":
-            opt, _, opt_value = value.partition("=")
+            opt, _sep, opt_value = value.partition("=")
             settings.setdefault(key, {})[opt] = opt_value
         else:
             settings[key] = value

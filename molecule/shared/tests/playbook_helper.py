@@ -25,7 +25,7 @@ def run_playbook(host, playbook, *extra_vars, options=(), callback=None):
     for extra in extra_vars:
         cmd += ["-e", json.dumps(extra)]
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE if callback else subprocess.STDOUT,
-                          universal_newlines=True, env=env)
+                          universal_newlines=True, env=env, check=False)
 
 
 def run_for_text(host, playbook, *extra_vars, options=()):
@@ -41,6 +41,6 @@ def run_for_changed(host, playbook, *extra_vars, options=()):
     # Warnings may precede the callback's JSON document, other callbacks'
     # output may follow it.
     start = 0 if proc.stdout.startswith("{") else proc.stdout.find("\n{") + 1
-    result, _ = json.JSONDecoder().raw_decode(proc.stdout[start:])
+    result, _end = json.JSONDecoder().raw_decode(proc.stdout[start:])
     return [task["task"]["name"] for play in result["plays"] for task in play["tasks"]
             if any(r.get("changed") for r in task["hosts"].values())]

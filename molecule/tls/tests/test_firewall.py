@@ -70,4 +70,3 @@ def test_a_daemon_restart_keeps_the_rules(host, outsider, address):
     assert host.process.get(comm="dockerd").pid != pid
     assert connect(outsider, address, 2376) == 124
     assert client(address, (os.path.join(BUNDLE, "cert.pem"), os.path.join(BUNDLE, "key.pem"))).version()["Version"]
-

@@ -297,7 +297,6 @@ def test_containers_get_rotated_logs(host, items, waivers):
     _agrees(items, waivers, "log-rotation", True)
 
 
-
 def test_new_items_agree_with_the_host(host, info, daemon_json, items, waivers):
     # 1.1.1: data-root is a mount of its own (the scenario gives it a volume); a remapped
     # daemon's directory lies inside it (test_data_root).

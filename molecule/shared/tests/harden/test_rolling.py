@@ -37,7 +37,7 @@ def rolling(tmp_path_factory):
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env,
                           timeout=1200, check=False)
     start = 0 if proc.stdout.startswith("{") else proc.stdout.find("\n{") + 1
-    result, _ = json.JSONDecoder().raw_decode(proc.stdout[start:])
+    result, _end = json.JSONDecoder().raw_decode(proc.stdout[start:])
     return proc, result
 
 

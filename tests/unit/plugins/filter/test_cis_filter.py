@@ -43,7 +43,7 @@ def test_filters_call_through():
     assert filters['cis_report_table'](report) == _cis.report_table(report)
     assert filters['cis_items']() == _cis.item_ids() and filters['cis_items'](None) == _cis.item_ids()
     assert filters['cis_audit_watches'](state, {}, 'k') == ['-w /usr/bin/dockerd -p rwxa -k k',
-                                                                '-w /etc/docker/daemon.json -p rwxa -k k']
+                                                            '-w /etc/docker/daemon.json -p rwxa -k k']
     assert filters['cis_file_fixes'](state) == _cis.cis_file_fixes(state)
     assert filters['cis_unwatched'](['-w /a -p rwxa -k d'], '') == ['-w /a -p rwxa -k d']
     failed = filters['cis_failed_host']('h', 'unreachable', 'timeout', 'g')

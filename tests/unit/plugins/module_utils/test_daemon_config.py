@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2025, hardened.docker maintainers
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """validate / render / classify_change / file helpers of daemon_config."""
@@ -580,7 +580,7 @@ def test_local_accepts_max_size_zero_and_refuses_garbage():
 @pytest.mark.parametrize('count', ['0', '-1', 'three', '1.5', '', '3 '])
 def test_max_file_must_be_a_positive_integer_string(driver, count):
     message = only_error({'log-driver': driver, 'log-opts': {'max-size': '10m', 'max-file': count,
-                                                            'compress': 'false'}})
+                                                             'compress': 'false'}})
     assert message.startswith("'log-opts' \"max-file\": %s must be a positive integer" % json.dumps(count))
     assert 'e.g. "3"' in message
 

@@ -42,7 +42,8 @@ def test_mount_for_last_of_equal_targets_wins():
 SYSTEMCTL_SHOW = """\
 FragmentPath=/lib/systemd/system/docker.service
 DropInPaths=/etc/systemd/system/docker.service.d/override.conf /etc/systemd/system/docker.service.d/z.conf
-ExecStart={ path=/usr/sbin/dockerd ; argv[]=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }
+ExecStart={ path=/usr/sbin/dockerd ; argv[]=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS ; \
+ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }
 EnvironmentFiles=/etc/default/docker (ignore_errors=yes)
 Environment=A=1 "B=two words"
 """
@@ -207,7 +208,7 @@ def test_reader_without_docker_says_so_and_does_not_fail(tmp_path):
     assert state['engine']['installed'] is False and state['engine']['running'] is False
     assert state['docker_info'] == {} and 'not found' in state['docker_info_error']
     assert state['daemon_json'] == {'path': str(tmp_path / 'daemon.json'), 'exists': False, 'settings': {}, 'error': None,
-                                  'managed_keys': None, 'pending': None}
+                                    'managed_keys': None, 'pending': None}
     assert state['counts'] == {'images': None, 'containers': None, 'running': None, 'volumes': None}
     assert state['containers'] == [] and state['events']['error'] == 'docker did not answer'
     assert state['audit']['source'] in ('none', 'compiled rules file')

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2025, hardened.docker maintainers
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The fleet report renderer: fleet summary, JUnit XML, the HTML page and the console table."""
@@ -395,7 +395,8 @@ def test_text_table_and_html_show_quota_prune_and_metrics():
     report['daemon'].update(metrics_addr='127.0.0.1:9323', metrics_exposure='loopback')
     page = report_mod.html_page(report_mod.fleet([report], '2026-12-03T10:05:00Z'))
     for text in ('<dt>Remote API allow-list</dt><dd>none (TCP listeners open to every address that reaches the '
-                 'host)</dd>','<dt>Container size limit</dt><dd>btrfs qgroups, per container with --storage-opt size</dd>',
+                 'host)</dd>',
+                 '<dt>Container size limit</dt><dd>btrfs qgroups, per container with --storage-opt size</dd>',
                  '<dt>Prune</dt><dd>30 3 * * * (cron); not run yet</dd>',
                  '<dt>Metrics</dt><dd>loopback on 127.0.0.1:9323</dd>'):
         assert text in page

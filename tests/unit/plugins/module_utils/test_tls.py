@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2025, hardened.docker maintainers
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Unit tests for plugins/module_utils/tls.py, on real cryptography (nothing mocked)."""
@@ -152,7 +152,7 @@ def test_ca_certificate_contents(ca_dir):
 
 
 def test_server_certificate_contents(ca_dir, out):
-    result, _, _ = run(leaf_params(out, ca_dir))
+    result, _diff, _warnings = run(leaf_params(out, ca_dir))
     cert = load_cert(result['path'])
     ca = load_cert(os.path.join(str(ca_dir), 'ca.pem'))
     key = load_key(result['privatekey_path'])
@@ -188,7 +188,7 @@ def test_server_certificate_contents(ca_dir, out):
 
 
 def test_client_certificate_has_client_auth(ca_dir, out):
-    result, _, _ = run(leaf_params(out, ca_dir, kind='client', name='client', common_name='admin'))
+    result, _diff, _warnings = run(leaf_params(out, ca_dir, kind='client', name='client', common_name='admin'))
     cert = load_cert(result['path'])
     eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert list(eku) == [ExtendedKeyUsageOID.CLIENT_AUTH]
@@ -197,7 +197,7 @@ def test_client_certificate_has_client_auth(ca_dir, out):
 
 
 def test_rsa_leaf_gets_key_encipherment(ca_dir, out):
-    result, _, _ = run(leaf_params(out, ca_dir, kind='client', name='c', key_type='rsa', key_size=2048))
+    result, _diff, _warnings = run(leaf_params(out, ca_dir, kind='client', name='c', key_type='rsa', key_size=2048))
     cert = load_cert(result['path'])
     usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     assert usage.digital_signature and usage.key_encipherment
@@ -213,7 +213,7 @@ def test_default_rsa_size_is_3072():
 
 def test_rsa_4096_ca(tmp_path):
     """The only RSA 4096 key in the suite (slow to generate)."""
-    result, _, _ = run(ca_params(tmp_path, key_type='rsa', key_size=4096))
+    result, _diff, _warnings = run(ca_params(tmp_path, key_type='rsa', key_size=4096))
     cert = load_cert(result['path'])
     assert cert.public_key().key_size == 4096
     assert cert.signature_hash_algorithm.name == 'sha256'
@@ -223,9 +223,9 @@ def test_rsa_4096_ca(tmp_path):
 def test_p384_ca_signs_with_sha384(tmp_path):
     ca = tmp_path / 'ca'
     ca.mkdir()
-    result, _, _ = run(ca_params(ca, key_type='ecdsa', key_size=384))
+    result, _diff, _warnings = run(ca_params(ca, key_type='ecdsa', key_size=384))
     assert load_cert(result['path']).signature_hash_algorithm.name == 'sha384'
-    leaf, _, _ = run(leaf_params(tmp_path, ca))
+    leaf, _diff, _warnings = run(leaf_params(tmp_path, ca))
     cert = load_cert(leaf['path'])
     assert cert.signature_hash_algorithm.name == 'sha384'  # signer is P-384
     assert leaf['key_type'] == 'ECDSA P-256'
@@ -236,7 +236,7 @@ def test_ed25519_ca_and_leaf(tmp_path):
     ca.mkdir()
     run(ca_params(ca, key_type='ed25519'))
     assert load_cert(str(ca / 'ca.pem')).signature_hash_algorithm is None
-    leaf, _, _ = run(leaf_params(tmp_path, ca, key_type='ed25519'))
+    leaf, _diff, _warnings = run(leaf_params(tmp_path, ca, key_type='ed25519'))
     assert leaf['key_type'] == 'Ed25519'
     assert isinstance(load_key(leaf['privatekey_path']), ed25519.Ed25519PrivateKey)
     assert run(leaf_params(tmp_path, ca, key_type='ed25519'))[0]['changed'] is False
@@ -250,7 +250,7 @@ def test_explicit_digest(ca_dir, out):
     run(params)
     assert load_cert(params['path']).signature_hash_algorithm.name == 'sha512'
     assert run(params)[0]['changed'] is False
-    result, _, _ = run(dict(params, digest='sha384'))
+    result, _diff, _warnings = run(dict(params, digest='sha384'))
     assert has_reason(result['reasons'], 'signature hash changed: sha512 -> sha384')
     # auto does not reissue a sha384 certificate signed by a P-256 CA
     assert run(dict(params, digest='auto'))[0]['changed'] is False
@@ -269,7 +269,7 @@ def test_second_run_is_unchanged(kind, ca_dir, out):
                       common_name='docker1', subject_alt_names=['DNS:docker1'])
     else:
         params = leaf_params(out, ca_dir, kind=kind)
-    first, _, _ = run(params)
+    first, _diff, _warnings = run(params)
     assert first['changed'] is True
     before = snapshot(out)
     second, diff, warnings = run(params)
@@ -295,7 +295,7 @@ def test_reason_missing_certificate(ca_dir, out):
     params = leaf_params(out, ca_dir)
     run(params)
     os.unlink(params['path'])
-    result, _, _ = run(params)
+    result, _diff, _warnings = run(params)
     assert result['reasons'] == ['certificate %s does not exist' % params['path']]
     assert result['privatekey_created'] is False
 
@@ -306,7 +306,7 @@ def test_reason_unparsable_certificate(ca_dir, out):
     os.chmod(params['path'], 0o644)
     with open(params['path'], 'w') as f:
         f.write('garbage')
-    result, _, _ = run(params)
+    result, _diff, _warnings = run(params)
     assert has_reason(result['reasons'], 'cannot be parsed')
     assert load_cert(params['path'])
 
@@ -316,7 +316,7 @@ def test_reason_key_mismatch(ca_dir, out):
     run(params)
     other = ec.generate_private_key(ec.SECP256R1())
     tls.write_file_atomic(params['privatekey_path'], tls.serialize_private_key(other), 0o400)
-    result, _, _ = run(params)
+    result, _diff, _warnings = run(params)
     assert has_reason(result['reasons'], 'does not match the private key')
     assert result['privatekey_created'] is False
     assert spki(load_cert(params['path']).public_key()) == spki(other.public_key())
@@ -325,9 +325,9 @@ def test_reason_key_mismatch(ca_dir, out):
 def test_reason_subject_change(ca_dir, out):
     params = leaf_params(out, ca_dir)
     run(params)
-    result, _, _ = run(dict(params, common_name='docker2.example.com'))
+    result, _diff, _warnings = run(dict(params, common_name='docker2.example.com'))
     assert has_reason(result['reasons'], 'subject changed: CN=docker1.example.com -> CN=docker2.example.com')
-    result, _, _ = run(dict(params, common_name='docker2.example.com', organization='Ops'))
+    result, _diff, _warnings = run(dict(params, common_name='docker2.example.com', organization='Ops'))
     assert has_reason(result['reasons'], 'subject changed')
     assert load_cert(params['path']).subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == 'Ops'
 
@@ -335,7 +335,7 @@ def test_reason_subject_change(ca_dir, out):
 def test_reason_san_change(ca_dir, out):
     params = leaf_params(out, ca_dir)
     run(params)
-    result, _, _ = run(dict(params, subject_alt_names=['DNS:docker1.example.com', 'IP:192.0.2.11']))
+    result, _diff, _warnings = run(dict(params, subject_alt_names=['DNS:docker1.example.com', 'IP:192.0.2.11']))
     assert has_reason(result['reasons'], 'subject_alt_names changed')
     assert result['subject_alt_names'] == ['DNS:docker1.example.com', 'IP:192.0.2.11']
 
@@ -343,7 +343,7 @@ def test_reason_san_change(ca_dir, out):
 def test_reason_eku_change(ca_dir, out):
     params = leaf_params(out, ca_dir, kind='client', subject_alt_names=['DNS:docker1.example.com'])
     run(params)
-    result, _, _ = run(dict(params, kind='server'))
+    result, _diff, _warnings = run(dict(params, kind='server'))
     assert has_reason(result['reasons'], 'extended key usage changed: clientAuth -> serverAuth')
     assert result['extended_key_usage'] == ['serverAuth']
 
@@ -351,7 +351,7 @@ def test_reason_eku_change(ca_dir, out):
 def test_reason_key_type_change(ca_dir, out):
     params = leaf_params(out, ca_dir)
     run(params)
-    result, _, _ = run(dict(params, key_type='rsa', key_size=2048))
+    result, _diff, _warnings = run(dict(params, key_type='rsa', key_size=2048))
     assert has_reason(result['reasons'], 'private key %s is ECDSA P-256, wanted RSA 2048' % params['privatekey_path'])
     assert has_reason(result['reasons'], 'key type changed')
     assert result['privatekey_created'] is True
@@ -362,7 +362,7 @@ def test_reason_key_type_change(ca_dir, out):
 def test_reason_key_size_change(ca_dir, out):
     params = leaf_params(out, ca_dir)
     run(params)
-    result, _, _ = run(dict(params, key_size=384))
+    result, _diff, _warnings = run(dict(params, key_size=384))
     assert has_reason(result['reasons'], 'wanted ECDSA P-384')
     assert load_key(params['privatekey_path']).curve.name == 'secp384r1'
 
@@ -372,7 +372,7 @@ def test_reason_ca_replaced_same_subject(own_ca, out):
     run(params)
     os.unlink(str(own_ca / 'ca-key.pem'))  # new CA key, same subject
     run(ca_params(own_ca))
-    result, _, _ = run(params)
+    result, _diff, _warnings = run(params)
     assert result['reasons'] == ['CA changed: the signature does not verify with the CA public key']
     assert tls.verify_signature(load_cert(params['path']), load_cert(str(own_ca / 'ca.pem')).public_key())
 
@@ -381,14 +381,14 @@ def test_reason_ca_subject_changed(own_ca, out):
     params = leaf_params(out, own_ca)
     run(params)
     run(ca_params(own_ca, common_name='Another CA'))
-    result, _, _ = run(params)
+    result, _diff, _warnings = run(params)
     assert has_reason(result['reasons'], 'CA changed: issuer CN=Test Docker CA,O=Hardened differs from the CA subject')
 
 
 def test_reissued_ca_with_same_key_keeps_leaf(own_ca, out):
     params = leaf_params(out, own_ca)
     run(params)
-    ca_result, _, _ = run(ca_params(own_ca, force=True))
+    ca_result, _diff, _warnings = run(ca_params(own_ca, force=True))
     assert ca_result['reasons'] == ['force is set'] and ca_result['privatekey_created'] is False
     assert run(params)[0]['changed'] is False
 
@@ -396,7 +396,7 @@ def test_reissued_ca_with_same_key_keeps_leaf(own_ca, out):
 def test_reason_expiry_within_renew_before_days(ca_dir, out):
     params = leaf_params(out, ca_dir)
     run(params, now=tls.utcnow() - datetime.timedelta(days=350))  # expires in ~15 days
-    result, _, _ = run(params)
+    result, _diff, _warnings = run(params)
     assert len(result['reasons']) == 1
     assert 'within renew_before_days (30)' in result['reasons'][0]
     # renewed: valid for a year from now
@@ -410,14 +410,14 @@ def test_reason_expired(ca_dir, out):
     params = leaf_params(out, ca_dir, kind='client')
     run(params, now=tls.utcnow() - datetime.timedelta(days=400))
     assert tls.cert_not_after(load_cert(params['path'])) < tls.utcnow()
-    result, _, _ = run(params)
+    result, _diff, _warnings = run(params)
     assert has_reason(result['reasons'], 'expired on')
 
 
 def test_force(ca_dir, out):
     params = leaf_params(out, ca_dir)
-    first, _, _ = run(params)
-    second, _, _ = run(dict(params, force=True))
+    first, _diff, _warnings = run(params)
+    second, _diff, _warnings = run(dict(params, force=True))
     assert second['reasons'] == ['force is set']
     assert second['serial'] != first['serial']
     assert second['privatekey_created'] is False
@@ -429,7 +429,7 @@ def test_unparsable_private_key_is_regenerated(ca_dir, out):
     os.chmod(params['privatekey_path'], 0o600)
     with open(params['privatekey_path'], 'w') as f:
         f.write('not a key')
-    result, _, _ = run(params)
+    result, _diff, _warnings = run(params)
     assert has_reason(result['reasons'], 'cannot be parsed')
     assert result['privatekey_created'] is True
     assert spki(load_cert(params['path']).public_key()) == spki(load_key(params['privatekey_path']).public_key())
@@ -455,8 +455,8 @@ def test_needs_regeneration_pure():
 def test_leaf_certificate_at_ca_path_is_reissued(ca_dir, tmp_path):
     leaf = leaf_params(tmp_path, ca_dir, kind='client', name='x')
     run(leaf)
-    result, _, _ = run(dict(kind='ca', path=leaf['path'], privatekey_path=leaf['privatekey_path'],
-                            common_name='docker1.example.com'))
+    result, _diff, _warnings = run(dict(kind='ca', path=leaf['path'], privatekey_path=leaf['privatekey_path'],
+                                        common_name='docker1.example.com'))
     assert has_reason(result['reasons'], 'is not a CA certificate')
     assert has_reason(result['reasons'], 'is not self-signed')
 
@@ -591,7 +591,7 @@ def test_leaf_validity_capped_at_ca_expiry(tmp_path, out):
     ca = tmp_path / 'ca'
     ca.mkdir()
     run(ca_params(ca, valid_days=100))
-    result, _, warnings = run(leaf_params(out, ca))
+    result, _diff, warnings = run(leaf_params(out, ca))
     ca_cert = load_cert(str(ca / 'ca.pem'))
     assert tls.cert_not_after(load_cert(result['path'])) == tls.cert_not_after(ca_cert)
     assert has_reason(warnings, 'capped at the CA certificate')
@@ -612,7 +612,7 @@ def test_ca_expiring_within_renew_window_is_refused(tmp_path, out):
 
 def test_check_mode_writes_nothing(ca_dir, out):
     params = leaf_params(out, ca_dir)
-    result, diff, _ = run(params, check_mode=True)
+    result, diff, _warnings = run(params, check_mode=True)
     assert result['changed'] is True
     assert result['reasons'] == ['private key %s does not exist' % params['privatekey_path'],
                                  'certificate %s does not exist' % params['path']]
@@ -624,11 +624,11 @@ def test_check_mode_writes_nothing(ca_dir, out):
 
     run(params)
     before = snapshot(out)
-    result, diff, _ = run(dict(params, subject_alt_names=['DNS:other.example.com']), check_mode=True)
+    result, diff, _warnings = run(dict(params, subject_alt_names=['DNS:other.example.com']), check_mode=True)
     assert result['changed'] is True and has_reason(result['reasons'], 'subject_alt_names changed')
     assert snapshot(out) == before
     assert diff['before']['subject_alt_names'] != diff['after']['subject_alt_names']
-    result, _, _ = run(dict(params, key_type='rsa', key_size=2048), check_mode=True)
+    result, _diff, _warnings = run(dict(params, key_type='rsa', key_size=2048), check_mode=True)
     assert result['changed'] is True
     assert snapshot(out) == before
     assert run(params, check_mode=True)[0]['changed'] is False
@@ -644,7 +644,7 @@ def test_check_mode_without_ca_yet(tmp_path, out):
 def test_check_mode_without_csr_yet(ca_dir, out):
     params = dict(kind='client', path=str(out / 'c.pem'), csr_path=str(out / 'missing.csr'),
                   ca_path=str(ca_dir / 'ca.pem'), ca_privatekey_path=str(ca_dir / 'ca-key.pem'))
-    result, _, warnings = run(params, check_mode=True)
+    result, _diff, warnings = run(params, check_mode=True)
     assert result['changed'] is True and has_reason(warnings, 'CSR')
     with pytest.raises(tls.TLSError, match='not found'):
         run(params)
@@ -708,7 +708,7 @@ def test_csr_flow_private_key_never_read_by_signer(ca_dir, tmp_path, monkeypatch
     csr_params = dict(kind='csr', path=str(host / 'server.csr'), privatekey_path=str(host / 'server-key.pem'),
                       common_name='docker1.example.com', organization='Hardened',
                       subject_alt_names=['DNS:docker1.example.com', 'IP:192.0.2.10'])
-    result, _, _ = run(csr_params)
+    result, _diff, _warnings = run(csr_params)
     assert result['changed'] and result['privatekey_created'] and result['csr_created']
     assert result['subject'] == 'CN=docker1.example.com,O=Hardened'
     assert result['subject_alt_names'] == ['DNS:docker1.example.com', 'IP:192.0.2.10']
@@ -729,7 +729,7 @@ def test_csr_flow_private_key_never_read_by_signer(ca_dir, tmp_path, monkeypatch
 
     sign_params = dict(kind='server', path=str(signer / 'server-cert.pem'), csr_path=str(signer / 'server.csr'),
                        ca_path=str(ca_dir / 'ca.pem'), ca_privatekey_path=str(ca_dir / 'ca-key.pem'))
-    signed, _, _ = run(sign_params)
+    signed, _diff, _warnings = run(sign_params)
     assert signed['changed'] is True
     assert 'privatekey_path' not in signed and signed['csr_path'] == sign_params['csr_path']
     assert all('elsewhere' not in path and 'host' not in path for path in reads)
@@ -742,19 +742,19 @@ def test_csr_flow_private_key_never_read_by_signer(ca_dir, tmp_path, monkeypatch
     assert run(sign_params)[0]['changed'] is False
 
     # explicit SANs on the signing side win over the CSR's
-    override, _, _ = run(dict(sign_params, subject_alt_names=['DNS:docker1.example.com']))
+    override, _diff, _warnings = run(dict(sign_params, subject_alt_names=['DNS:docker1.example.com']))
     assert has_reason(override['reasons'], 'subject_alt_names changed')
     assert override['subject_alt_names'] == ['DNS:docker1.example.com']
 
     # a new CSR (new key on the host) -> the certificate follows the CSR's key
     os.rename(str(hidden), str(host))
     os.unlink(csr_params['privatekey_path'])
-    regenerated, _, _ = run(csr_params)
+    regenerated, _diff, _warnings = run(csr_params)
     assert regenerated['privatekey_created'] and regenerated['csr_created']
     assert has_reason(regenerated['reasons'], 'does not exist')
     os.chmod(str(signer / 'server.csr'), 0o644)
     shutil.copy(csr_params['path'], str(signer / 'server.csr'))
-    resigned, _, _ = run(sign_params)
+    resigned, _diff, _warnings = run(sign_params)
     assert has_reason(resigned['reasons'], "does not match the CSR's public key")
 
 
@@ -762,13 +762,13 @@ def test_csr_reasons(out):
     params = dict(kind='csr', path=str(out / 'h.csr'), privatekey_path=str(out / 'h-key.pem'),
                   common_name='docker1', subject_alt_names=['DNS:docker1'])
     run(params)
-    result, _, _ = run(dict(params, subject_alt_names=['DNS:docker1', 'IP:::1']))
+    result, _diff, _warnings = run(dict(params, subject_alt_names=['DNS:docker1', 'IP:::1']))
     assert has_reason(result['reasons'], 'subject_alt_names changed')
     assert result['privatekey_created'] is False and result['csr_created'] is True
-    result, _, _ = run(dict(params, common_name='docker2', subject_alt_names=['DNS:docker1', 'IP:::1']))
+    result, _diff, _warnings = run(dict(params, common_name='docker2', subject_alt_names=['DNS:docker1', 'IP:::1']))
     assert has_reason(result['reasons'], 'subject changed')
-    result, _, _ = run(dict(params, key_type='rsa', key_size=2048, common_name='docker2',
-                            subject_alt_names=['DNS:docker1', 'IP:::1']))
+    result, _diff, _warnings = run(dict(params, key_type='rsa', key_size=2048, common_name='docker2',
+                                        subject_alt_names=['DNS:docker1', 'IP:::1']))
     assert has_reason(result['reasons'], 'wanted RSA 2048')
     assert result['key_type'] == 'RSA 2048'
 
@@ -816,7 +816,7 @@ def test_tampered_csr_is_refused(ca_dir, out):
 def test_encrypted_ca_key(tmp_path, out):
     ca = tmp_path / 'ca'
     ca.mkdir()
-    result, _, _ = run(ca_params(ca, privatekey_passphrase=PASS))
+    result, _diff, _warnings = run(ca_params(ca, privatekey_passphrase=PASS))
     with open(str(ca / 'ca-key.pem'), 'rb') as f:
         assert f.read().startswith(b'-----BEGIN ENCRYPTED PRIVATE KEY-----')
     assert run(ca_params(ca, privatekey_passphrase=PASS))[0]['changed'] is False
@@ -840,7 +840,7 @@ def test_passphrase_added_to_existing_key(tmp_path):
     run(ca_params(tmp_path))
     key_before = spki(load_key(str(tmp_path / 'ca-key.pem')).public_key())
     cert_before = load_cert(str(tmp_path / 'ca.pem'))
-    result, _, _ = run(ca_params(tmp_path, privatekey_passphrase=PASS))
+    result, _diff, _warnings = run(ca_params(tmp_path, privatekey_passphrase=PASS))
     assert result['changed'] is True
     assert result['reasons'] == ['private key %s is not encrypted but privatekey_passphrase is set'
                                  % (tmp_path / 'ca-key.pem')]
@@ -851,7 +851,7 @@ def test_passphrase_added_to_existing_key(tmp_path):
 
 
 def test_unencrypted_ca_key_with_passphrase_warns(ca_dir, out):
-    result, _, warnings = run(leaf_params(out, ca_dir, ca_privatekey_passphrase='unused'))
+    result, _diff, warnings = run(leaf_params(out, ca_dir, ca_privatekey_passphrase='unused'))
     assert result['changed'] is True
     assert has_reason(warnings, 'is not encrypted')
 
@@ -862,12 +862,12 @@ def test_unencrypted_ca_key_with_passphrase_warns(ca_dir, out):
 
 def test_diff_has_no_key_material(tmp_path, ca_dir, out):
     params = leaf_params(out, ca_dir)
-    _, diff_check, _ = run(params, check_mode=True)
-    result, diff, _ = run(params)
-    _, diff_change, _ = run(dict(params, common_name='other', force=True))
-    _, diff_ca, _ = run(ca_params(tmp_path / 'out', privatekey_passphrase=PASS))
-    _, diff_csr, _ = run(dict(kind='csr', path=str(out / 'a.csr'), privatekey_path=str(out / 'a-key.pem'),
-                              common_name='a'))
+    _result, diff_check, _warnings = run(params, check_mode=True)
+    result, diff, _warnings = run(params)
+    _result, diff_change, _warnings = run(dict(params, common_name='other', force=True))
+    _result, diff_ca, _warnings = run(ca_params(tmp_path / 'out', privatekey_passphrase=PASS))
+    _result, diff_csr, _warnings = run(dict(kind='csr', path=str(out / 'a.csr'), privatekey_path=str(out / 'a-key.pem'),
+                                            common_name='a'))
     key_files = [params['privatekey_path'], str(out / 'a-key.pem'), str(ca_dir / 'ca-key.pem')]
     key_lines = []
     for path in key_files:

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2025, hardened.docker maintainers
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Module-level tests: run tls_certificate.main() the way Ansible does (args in, JSON out)."""
@@ -113,12 +113,12 @@ def test_full_pki_and_idempotence(capsys, pki):
     assert mode_of(pki['server']['path']) == 0o444
     before = listing(pki['dir'])
     for name in ('ca', 'server', 'client'):
-        result, _ = ok(capsys, pki[name])
+        result, _raw = ok(capsys, pki[name])
         assert result['changed'] is False, (name, result['reasons'])
         assert result['reasons'] == []
     assert listing(pki['dir']) == before
 
-    result, _ = ok(capsys, pki['server'])
+    result, _raw = ok(capsys, pki['server'])
     cert = x509.load_pem_x509_certificate(open(pki['server']['path'], 'rb').read())
     assert int(result['serial'], 16) == cert.serial_number
     assert result['subject_alt_names'] == ['DNS:docker1.example.com', 'IP:192.0.2.10', 'IP:2001:db8::10']
@@ -128,14 +128,14 @@ def test_full_pki_and_idempotence(capsys, pki):
 
 
 def test_check_mode_and_diff(capsys, pki):
-    result, _ = ok(capsys, pki['ca'], check_mode=True, diff=True)
+    result, _raw = ok(capsys, pki['ca'], check_mode=True, diff=True)
     assert result['changed'] is True
     assert listing(pki['dir']) == []
     assert result['diff']['before'] == {}
     assert result['diff']['after']['subject'] == 'CN=Module Test CA'
 
     # the CA does not exist yet in check mode: the server task predicts a change instead of failing
-    result, _ = ok(capsys, pki['server'], check_mode=True, diff=True)
+    result, _raw = ok(capsys, pki['server'], check_mode=True, diff=True)
     assert result['changed'] is True
     # warnings are plain strings before ansible-core 2.19 and structured afterwards
     assert 'does not exist (yet)' in json.dumps(result.get('warnings', []))
@@ -171,17 +171,17 @@ def test_file_attributes(capsys, pki):
     assert mode_of(args['path']) == 0o640
     assert mode_of(args['privatekey_path']) == 0o440
     # only the mode differs -> changed, but nothing is reissued
-    result, _ = ok(capsys, dict(args, mode='0444'))
+    result, _raw = ok(capsys, dict(args, mode='0444'))
     assert result['changed'] is True and result['reasons'] == []
     assert mode_of(args['path']) == 0o444
-    result, _ = ok(capsys, dict(args, mode='0444'))
+    result, _raw = ok(capsys, dict(args, mode='0444'))
     assert result['changed'] is False
     # check mode reports a mode change without applying it
     os.chmod(args['privatekey_path'], 0o600)
-    result, _ = ok(capsys, dict(args, mode='0444'), check_mode=True)
+    result, _raw = ok(capsys, dict(args, mode='0444'), check_mode=True)
     assert result['changed'] is True
     assert mode_of(args['privatekey_path']) == 0o600
-    result, _ = ok(capsys, dict(args, mode='0444'))
+    result, _raw = ok(capsys, dict(args, mode='0444'))
     assert mode_of(args['privatekey_path']) == 0o440
 
 
@@ -198,13 +198,13 @@ def test_refusals(capsys, pki, override, message):
     args = dict(pki['server'])
     args.update(override)
     args = {k: v for k, v in args.items() if v is not None}
-    result, _ = fail(capsys, args)
+    result, _raw = fail(capsys, args)
     assert message in result['msg']
     assert listing(pki['dir']) == []
 
 
 def test_missing_ca_fails_outside_check_mode(capsys, pki):
-    result, _ = fail(capsys, pki['server'])
+    result, _raw = fail(capsys, pki['server'])
     assert 'CA file(s) not found' in result['msg']
 
 
@@ -224,7 +224,7 @@ def test_csr_flow(capsys, tmp_path):
     ok(capsys, dict(kind='ca', path=str(ca / 'ca.pem'), privatekey_path=str(ca / 'ca-key.pem'), common_name='CA'))
     csr_args = dict(kind='csr', path=str(host / 'node.csr'), privatekey_path=str(host / 'node-key.pem'),
                     common_name='node1', subject_alt_names=['DNS:node1', 'IP:::1'])
-    result, _ = ok(capsys, csr_args)
+    result, _raw = ok(capsys, csr_args)
     assert result['changed'] and result['privatekey_created'] and result['csr_created']
     assert result['subject_alt_names'] == ['DNS:node1', 'IP:::1']
     assert ok(capsys, csr_args)[0]['changed'] is False
@@ -232,7 +232,7 @@ def test_csr_flow(capsys, tmp_path):
     os.rename(str(host / 'node.csr'), str(ca / 'node.csr'))  # "fetch"
     sign = dict(kind='server', path=str(ca / 'node-cert.pem'), csr_path=str(ca / 'node.csr'),
                 ca_path=str(ca / 'ca.pem'), ca_privatekey_path=str(ca / 'ca-key.pem'))
-    result, _ = ok(capsys, sign)
+    result, _raw = ok(capsys, sign)
     assert result['changed'] is True and result['csr_path'] == sign['csr_path']
     assert result['subject'] == 'CN=node1'
     assert listing(ca) == ['ca-key.pem', 'ca.pem', 'node-cert.pem', 'node.csr']
@@ -243,12 +243,12 @@ def test_csr_flow(capsys, tmp_path):
         key.public_key().public_bytes(serialization.Encoding.DER, pub)
     assert ok(capsys, sign)[0]['changed'] is False
 
-    result, _ = fail(capsys, dict(sign, privatekey_path=str(ca / 'x-key.pem')))
+    result, _raw = fail(capsys, dict(sign, privatekey_path=str(ca / 'x-key.pem')))
     assert 'must not be set together with csr_path' in result['msg']
 
 
 def test_missing_cryptography_is_reported(capsys, pki, monkeypatch):
     monkeypatch.setattr(tls_certificate.tls, 'HAS_CRYPTOGRAPHY', False)
-    result, _ = fail(capsys, pki['ca'])
+    result, _raw = fail(capsys, pki['ca'])
     assert 'cryptography' in result['msg']
     assert listing(pki['dir']) == []

@@ -23,7 +23,7 @@ def test_a_line_a_container_prints_arrives_at_the_receiver_and_docker_logs_shows
     host.check_output("docker run -d --name hd-log-probe hd/busybox:log /bin/busybox echo %s", marker)
     try:
         received = ""
-        for _ in range(20):
+        for _attempt in range(20):
             received = outsider.run("grep -F %s /var/log/remote/docker.log", marker).stdout
             if received:
                 break

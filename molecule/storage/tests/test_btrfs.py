@@ -129,6 +129,14 @@ def test_storage_opt_size_limits_a_container(host, busybox):
     assert host.run("btrfs qgroup show --raw %s", MP).rc == 0, "quota groups are off while dockerd runs"
 
 
+def restore_mount_and_docker(host):
+    """After a test that unmounted data-root: mounted again, dockerd answering on btrfs."""
+    if mounted(host) != "btrfs":
+        host.run("mount %s", MP)
+    start_docker(host)
+    assert host.check_output("docker info --format '{{.Driver}}'") == "btrfs"
+
+
 def test_umount_then_mount_a_and_restart(host):
     stop_docker(host)
     try:
@@ -137,10 +145,7 @@ def test_umount_then_mount_a_and_restart(host):
         host.check_output("mount -a")
         assert mounted(host) == "btrfs"
     finally:
-        if mounted(host) != "btrfs":
-            host.run("mount %s", MP)
-        start_docker(host)
-    assert host.check_output("docker info --format '{{.Driver}}'") == "btrfs"
+        restore_mount_and_docker(host)
 
 
 def client_fails_fast(host):
@@ -199,10 +204,7 @@ def test_dockerd_never_starts_without_the_mount(host):
             host.check_output("mount -a")
             start_docker(host)
     finally:
-        if mounted(host) != "btrfs":
-            host.run("mount %s", MP)
-        start_docker(host)
-    assert host.check_output("docker info --format '{{.Driver}}'") == "btrfs"
+        restore_mount_and_docker(host)
 
 
 def test_preserve_kept_volume_network_and_old_driver_data(host):

@@ -42,6 +42,7 @@ description:
   - Everything the module knows about dockerd lives in the module_utils C(daemon_schema) of this collection.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - hardened.docker.attributes.linux
 attributes:
   check_mode:
     support: full
@@ -49,8 +50,6 @@ attributes:
   diff_mode:
     support: full
     details: The diff shows the whole file before and after. daemon.json holds no secrets (TLS settings are paths).
-  platform:
-    platforms: linux
 options:
   path:
     description:

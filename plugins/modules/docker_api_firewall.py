@@ -28,6 +28,7 @@ description:
     C(/etc/default/docker) without systemd) is up to the caller.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - hardened.docker.attributes.linux
 attributes:
   check_mode:
     support: full
@@ -35,8 +36,6 @@ attributes:
   diff_mode:
     support: full
     details: The rules file before and after.
-  platform:
-    platforms: linux
 options:
   allowed_networks:
     description:

@@ -33,14 +33,13 @@ description:
   - Not to be confused with M(community.docker.docker_host_info), which talks to the Docker API only.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - hardened.docker.attributes.linux
 attributes:
   check_mode:
     support: full
     details: The module never changes anything, so check mode reads the same.
   diff_mode:
     support: none
-  platform:
-    platforms: linux
 options:
   gather_subset:
     description:

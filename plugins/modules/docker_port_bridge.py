@@ -34,6 +34,7 @@ description:
   - A failure to insert a rule never fails the task; what was inserted is removed again and a warning says why.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - hardened.docker.attributes.linux
 attributes:
   check_mode:
     support: full
@@ -41,8 +42,6 @@ attributes:
   diff_mode:
     support: full
     details: The bridge's rules before and after.
-  platform:
-    platforms: linux
 options:
   state:
     description:

@@ -200,6 +200,104 @@ def certificate_issuance(rounds):
     return results
 
 
+ANCHOR_ROLE = "geerlingguy.docker"
+# What the reference role needs to install Debian's docker.io and stay idempotent (../shared/anchors/README.md);
+# docker_obsolete_packages must be an extra var: role vars outrank play vars.
+ANCHOR_VARS = {"docker_add_repo": False, "docker_packages": ["docker.io"], "docker_install_compose_plugin": False}
+ANCHOR_EXTRA = {"docker_obsolete_packages": []}
+
+
+def find_anchor_role():
+    """The directory of geerlingguy.docker on ANSIBLE_ROLES_PATH, or None."""
+    for directory in (os.environ.get("ANSIBLE_ROLES_PATH") or "").split(os.pathsep):
+        if directory and os.path.isdir(os.path.join(directory, ANCHOR_ROLE, "tasks")):
+            return directory
+    return None
+
+
+def playbook_run(workdir, names, playbook, extra=None):
+    """One ansible-playbook run: wall time, controller CPU and the recap of the first host."""
+    inventory = write_inventory(workdir, names)
+    cmd = ["ansible-playbook", "-i", inventory, playbook, "--forks", str(max(5, len(names)))]
+    if extra:
+        cmd += ["-e", json.dumps(extra)]
+    env = ansible_env()
+    env.pop("ANSIBLE_CALLBACKS_ENABLED")
+    proc, elapsed, cpu = run(cmd, env=env)
+    recaps = [{k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", counts)}
+              for _host, counts in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", proc.stdout, re.M)]
+    recap = recaps[0] if recaps else {}
+    return {"seconds": elapsed, "controller_s": cpu["controller_s"], "recap": recap,
+            "task_results": recap.get("ok", 0) + recap.get("changed", 0) + recap.get("skipped", 0)}
+
+
+def side_by_side(rounds):
+    """harden-docker.yml and geerlingguy.docker, each on its own fresh host: a first converge, a warm-up re-run,
+    then `rounds` alternating no-op re-runs. Medians and ratios from this one run; None without the role."""
+    roles_dir = find_anchor_role()
+    if roles_dir is None:
+        log("side by side: %s is not on ANSIBLE_ROLES_PATH; comparison skipped" % ANCHOR_ROLE)
+        return None
+    names = {"harden": "hd-bench-sbs-harden", "anchor": "hd-bench-sbs-anchor"}
+    workdir = tempfile.mkdtemp(prefix="hd-bench-sbs-")
+    anchor_playbook = os.path.join(workdir, "anchor.yml")
+    with open(anchor_playbook, "w") as handle:
+        json.dump([{"name": "geerlingguy.docker", "hosts": "all", "gather_facts": True,
+                    "roles": [{"role": ANCHOR_ROLE, "vars": ANCHOR_VARS}]}], handle)
+    runs = {"harden": lambda: playbook_run(workdir, [names["harden"]], PLAYBOOK),
+            "anchor": lambda: playbook_run(workdir, [names["anchor"]], anchor_playbook, ANCHOR_EXTRA)}
+    samples = {"harden": [], "anchor": []}
+    first = {}
+    try:
+        hosts_up(list(names.values()))
+        for key in ("harden", "anchor"):
+            log("side by side: first converge, %s" % key)
+            first[key] = runs[key]()
+            log("side by side: warm-up re-run, %s" % key)
+            runs[key]()
+        for i in range(rounds):
+            for key in (("harden", "anchor") if i % 2 == 0 else ("anchor", "harden")):
+                samples[key].append(runs[key]())
+        log("side by side: %d alternating re-runs each" % rounds)
+    finally:
+        hosts_down(list(names.values()))
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    def summary(key):
+        runs_ = samples[key]
+        return {"first_converge_s": round(first[key]["seconds"], 1),
+                "noop_wall_s": round(statistics.median(r["seconds"] for r in runs_), 2),
+                "noop_controller_s": round(statistics.median(r["controller_s"] for r in runs_), 2),
+                "task_results": runs_[-1]["task_results"], "recap": runs_[-1]["recap"],
+                "changed": max(r["recap"].get("changed", 0) for r in runs_)}
+    result = {"rounds": rounds, "anchor_vars": ANCHOR_VARS, "anchor_extra_vars": ANCHOR_EXTRA,
+              "harden": summary("harden"), "anchor": summary("anchor")}
+    result["ratios"] = {
+        "noop_wall": round(result["harden"]["noop_wall_s"] / result["anchor"]["noop_wall_s"], 2),
+        "noop_controller_cpu": round(result["harden"]["noop_controller_s"] / result["anchor"]["noop_controller_s"], 2),
+    }
+    return result
+
+
+def side_by_side_markdown(sbs):
+    h, a, r = sbs["harden"], sbs["anchor"], sbs["ratios"]
+
+    def recap(x):
+        return "%d (%d ok, %d skipped), changed=%d" % (
+            x["task_results"], x["recap"].get("ok", 0), x["recap"].get("skipped", 0), x["changed"])
+    return "\n".join([
+        "No-op re-run of one converged Debian 12 host, medians of %d alternating runs after a warm-up:" % sbs["rounds"],
+        "",
+        "| | harden-docker.yml | geerlingguy.docker (docker.io) | ratio | target |",
+        "| --- | --- | --- | --- | --- |",
+        "| task results | %s | %s | | changed=0 |" % (recap(h), recap(a)),
+        "| wall time | %.2f s | %.2f s | %.2f | <= 0.6 |" % (h["noop_wall_s"], a["noop_wall_s"], r["noop_wall"]),
+        "| controller CPU (ansible-playbook and its children) | %.2f s | %.2f s | %.2f | <= 1.0 (stretch 0.6) |" % (
+            h["noop_controller_s"], a["noop_controller_s"], r["noop_controller_cpu"]),
+        "| first converge | %.1f s | %.1f s | | |" % (h["first_converge_s"], a["first_converge_s"]),
+    ]) + "\n"
+
+
 def verdict(ok):
     return "met" if ok else "MISSED"
 
@@ -293,9 +391,22 @@ def main():
                         help="only time the audit playbook on this many docker.io hosts (e.g. 1,8) and exit")
     parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"),
                         help="print a before/after table of two result files and exit")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating no-op re-runs per role side by side")
+    parser.add_argument("--side-by-side-only", action="store_true",
+                        help="only compare harden-docker.yml with geerlingguy.docker (when found), and exit")
     args = parser.parse_args()
     if args.compare:
         print(compare(*args.compare))
+        return
+    if args.side_by_side_only:
+        os.makedirs(RESULTS, exist_ok=True)
+        sbs = side_by_side(args.rounds)
+        if sbs is not None:
+            sbs.update(date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                       commit=git_commit())
+            with open(os.path.join(RESULTS, "side-by-side.json"), "w") as handle:
+                json.dump(sbs, handle, indent=2)
+            print(side_by_side_markdown(sbs))
         return
     if args.audit_only:
         print(json.dumps(audit_only(sorted(int(n) for n in args.audit_only.split(","))), indent=2))
@@ -333,6 +444,7 @@ def main():
             hosts_down(names)
             shutil.rmtree(workdir, ignore_errors=True)
 
+    sbs = side_by_side(args.rounds)
     log("certificate issuance")
     certs = certificate_issuance(args.cert_rounds)
     recap2 = list(second["recap"].values())[0]
@@ -362,11 +474,13 @@ def main():
             "fleet": fleet[biggest] / fleet["1"] <= TARGETS["fleet8_over_fleet1_max_ratio"],
         },
         "figures": figures,
+        "side_by_side": sbs,
     }
     for name in ("latest.json", "%s.json" % data["commit"]):
         with open(os.path.join(RESULTS, name), "w") as handle:
             json.dump(data, handle, indent=2)
-    table = markdown(data)
+    skipped = "Side by side: %s not found on ANSIBLE_ROLES_PATH; skipped.\n" % ANCHOR_ROLE
+    table = markdown(data) + "\n" + (side_by_side_markdown(sbs) if sbs else skipped)
     with open(os.path.join(RESULTS, "latest.md"), "w") as handle:
         handle.write(table)
     print(table)

@@ -1123,15 +1123,20 @@ _SYSLOG_FIX = ('syslog-address is udp://, tcp://, tcp+tls://, unix:// or unixgra
                'absolute socket path, e.g. "udp://HOST:514" or "unix:///dev/log"')
 
 
+def _unknown_log_opt(out, name, driver, known):
+    """An option name the driver does not take: dockerd refuses to start ("unknown log opt")."""
+    suggestion = _suggest(name, known)
+    out.error("'log-opts' has the unknown option %s for the %s log driver%s; dockerd refuses to start with it. "
+              "Remove or rename it; known: %s, and for every driver mode, max-buffer-size and cache-*"
+              % (_show(name), driver, ' (did you mean %s?)' % _show(suggestion) if suggestion else '',
+                 ', '.join(known)))
+
+
 def _check_syslog_opts(opts, out):
     """The syslog driver's option names, facility and format, which dockerd checks at start."""
     for name in sorted(opts):
         if name not in schema.SYSLOG_LOG_OPTS and not _is_generic_log_opt(name):
-            suggestion = _suggest(name, schema.SYSLOG_LOG_OPTS)
-            out.error("'log-opts' has the unknown option %s for the syslog log driver%s; dockerd refuses to start "
-                      "with it. Remove or rename it; known: %s, and for every driver mode, max-buffer-size and "
-                      "cache-*" % (_show(name), ' (did you mean %s?)' % _show(suggestion) if suggestion else '',
-                                   ', '.join(schema.SYSLOG_LOG_OPTS)))
+            _unknown_log_opt(out, name, 'syslog', schema.SYSLOG_LOG_OPTS)
     facility = opts.get('syslog-facility')
     if facility and facility not in schema.SYSLOG_FACILITIES and not (
             _COUNT_RE.match(facility) and 0 <= int(facility) <= 23):
@@ -1238,11 +1243,7 @@ def _check_file_log_opts(driver, opts, out):
                 _bad_log_opt(out, name, value, 'must be "true" or "false"', _CONTAINERS_FAIL)
                 valid = False
         elif name not in known and not _is_generic_log_opt(name):
-            suggestion = _suggest(name, known)
-            out.error("'log-opts' has the unknown option %s for the %s log driver%s; dockerd refuses to start with "
-                      "it. Remove or rename it; known: %s, and for every driver mode, max-buffer-size and cache-*"
-                      % (_show(name), driver, ' (did you mean %s?)' % _show(suggestion) if suggestion else '',
-                         ', '.join(sorted(known))))
+            _unknown_log_opt(out, name, driver, sorted(known))
     if not valid:
         return
     if driver == 'json-file':

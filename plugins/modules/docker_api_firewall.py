@@ -32,7 +32,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reports whether the file or the kernel's table would change; writes and loads nothing.
+    details: >-
+      Reports whether the file or the kernel's table would change; writes and loads nothing. Without C(nft) (not
+      installed yet) it reports the file and the table as to be created.
   diff_mode:
     support: full
     details: The rules file before and after.
@@ -155,7 +157,8 @@ def main():
                                         table, networks_var='allowed_networks')
     if problems:
         module.fail_json(msg='; '.join(problems) + '. Nothing was changed.', **result)
-    nft = module.get_bin_path('nft', required=p['state'] == 'present')
+    # Check mode on a host where nftables is not installed yet (the role installs it first) reports the change.
+    nft = module.get_bin_path('nft', required=p['state'] == 'present' and not module.check_mode)
     listing = None
     if nft:
         rc, out, _err = module.run_command([nft, 'list', 'table', 'inet', table])

@@ -60,3 +60,13 @@ def test_absent_removes_the_file_and_reports_it_in_check_mode_first(run, tmp_pat
     assert result['changed'] and not rules.exists()
     result, _code = run(state='absent', rules_file=str(rules))
     assert not result['changed']
+
+
+def test_check_mode_without_nft_reports_the_rules_it_would_write(run, tmp_path):
+    rules = tmp_path / 'firewall.nft'
+    result, _code = run(allowed_networks=['10.0.0.0/8'], rules_file=str(rules), _ansible_check_mode=True,
+                        _ansible_diff=True)
+    assert result['changed'] and result['file_changed'] and result['loaded']
+    assert result['diff']['before'] == '' and 'elements = { 10.0.0.0/8 }' in result['diff']['after']
+    assert result['ports'] == [2376] and result['allowed_networks'] == ['10.0.0.0/8']
+    assert not rules.exists()

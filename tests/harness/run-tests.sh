@@ -17,6 +17,7 @@ export ANSIBLE_COLLECTIONS_PATH="$ROOT/.cache/collections"
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 
 names=() results=() times=()
+: >"$LOGDIR/failures.txt"
 step() {  # name command...
   local name=$1 start rc log
   shift
@@ -31,7 +32,14 @@ step() {  # name command...
   else
     results+=(FAIL)
     echo "--- last lines of $log ---"
-    tail -n 60 "$log"
+    tail -n 40 "$log"
+    # The tail of a Molecule log is its destroy step; the cause is earlier.
+    # Keep the failing tasks and tests for the end of the output, next to
+    # the summary, where a CI excerpt of the last lines still shows them.
+    {
+      echo "--- failures in $log ---"
+      grep -n -E '^(fatal:|failed:|FAILED |ERROR |E   )|^\S+\.py::\S+ FAILED' "$log" | head -n 40
+    } >>"$LOGDIR/failures.txt"
   fi
   return $rc
 }
@@ -60,6 +68,7 @@ if [ -z "${SKIP_MOLECULE:-}" ]; then
 fi
 
 echo
+cat "$LOGDIR/failures.txt"
 echo "================ summary ================"
 passed=0 failed=0
 for i in "${!names[@]}"; do

@@ -33,7 +33,7 @@ import shlex
 import stat
 import time
 
-from ansible_collections.hardened.docker.plugins.module_utils import _firewall, daemon_schema
+from ansible_collections.hardened.docker.plugins.module_utils import _firewall, _port_bridge, daemon_schema
 
 #: Every subset the reader knows; ``all`` is every subset except ``storage_devices`` and ``tls_dir``,
 #: which need their own parameters.
@@ -665,6 +665,9 @@ class HostReader(object):
         else:
             text, source = '', 'none'
         state['effective_flags'] = {'source': source, 'text': text.strip(), 'args': flag_args(text)}
+        # A port bridge the daemon role put up for a restart is still there: a run was stopped before it removed it.
+        state['port_bridge'] = any(self.run(['iptables', '-w', '-t', table, '-S', _port_bridge.BRIDGE_CHAIN])[0] == 0
+                                   for table in _port_bridge.TABLES)
         dropin = self.params.get('dropin_path')
         if dropin:
             try:
@@ -920,7 +923,7 @@ class HostReader(object):
                     info['sha1'] = hashlib.sha1(handle.read()).hexdigest()
             files[name] = info
         self.state['tls_dir'] = {'cryptography': has_crypto, 'dir': describe(directory) or {'kind': 'missing'},
-                                 'files': files}
+                                 'files': files, 'firewall': self._firewall()}
 
     # -- the storage role's devices --------------------------------------------
     def read_storage_devices(self):

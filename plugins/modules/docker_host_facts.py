@@ -99,7 +99,7 @@ options:
     description: With the V(tls_dir) subset, the directory whose files O(tls_dir_files) are described.
     type: path
   tls_dir_files:
-    description: Names in O(tls_dir) whose owner, mode and SHA-1 are returned.
+    description: Names in O(tls_dir) (or absolute paths) whose owner, mode and SHA-1 are returned.
     type: list
     elements: str
     default: []
@@ -199,6 +199,12 @@ host_state:
     env_file:
       description: The start script's environment file and its flags variable (subset V(daemon)).
       type: dict
+    port_bridge:
+      description: >-
+        Whether the chains of the daemon role's port bridge (M(hardened.docker.docker_port_bridge)) exist in the C(nat)
+        or C(filter) table (subset V(daemon); V(false) without C(iptables)): a run that was stopped during a restart
+        left it behind.
+      type: bool
     dropin:
       description: >-
         The drop-in of O(dropin_path) (subset V(daemon), only when O(dropin_path) is set): its C(content) and its
@@ -284,7 +290,10 @@ host_state:
         V(compiled rules file) or V(none)).
       type: dict
     tls_dir:
-      description: The tls role's directory and files (subset V(tls_dir)).
+      description: >-
+        The tls role's directory and files (subset V(tls_dir)): C(dir), C(files) (each name of O(tls_dir_files) with
+        its C(kind), C(mode), C(uid), C(gid) and C(sha1), or V(null) when it does not exist), C(cryptography) (whether
+        the module's Python has it) and C(firewall), the allow-list as the kernel has it (like RV(host_state.firewall)).
       type: dict
     storage_devices:
       description: >-

@@ -11,7 +11,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_faults import dockerd_pid, needs_systemd, run_role  # noqa: E402  pylint: disable=wrong-import-position
+from test_faults import PLAYBOOK, conf_sum, dockerd_pid, needs_systemd, run_role  # noqa: E402  pylint: disable=wrong-import-position
+from playbook_helper import run_for_changed  # noqa: E402  pylint: disable=wrong-import-position
 
 CONF = "/etc/docker/daemon.json"
 
@@ -41,3 +42,19 @@ def test_a_change_written_but_not_applied_is_applied_by_the_next_run(host):
         rc, out = run_role(host, **stay)
     assert rc == 0, out[-3000:]
     assert host.check_output("docker info --format '{{.LoggingDriver}}'") == before
+
+
+def test_a_port_bridge_a_stopped_run_left_is_removed_by_the_next_run(host):
+    """A run stopped during a restart leaves the port bridge's chains; the next run, with nothing
+    else to apply, removes them and touches nothing else."""
+    stay = {"daemon_data_root": host.check_output("docker info --format '{{.DockerRootDir}}'"),
+            "daemon_storage_driver": host.check_output("docker info --format '{{.Driver}}'")}
+    rc, out = run_role(host, **stay)  # whatever an earlier test left is applied first
+    assert rc == 0, out[-3000:]
+    host.check_output("iptables -w -t nat -N HARDENED-DOCKER-BRIDGE"
+                      " && iptables -w -t nat -A HARDENED-DOCKER-BRIDGE -p tcp --dport 65000 -j RETURN")
+    pid, before = dockerd_pid(host), conf_sum(host)
+    changed = run_for_changed(host, PLAYBOOK, stay)
+    assert host.run("iptables -w -t nat -S HARDENED-DOCKER-BRIDGE").rc != 0, "the leftover bridge is still there"
+    assert changed == ["Remove the port bridge a stopped run left behind"], changed
+    assert (dockerd_pid(host), conf_sum(host)) == (pid, before)

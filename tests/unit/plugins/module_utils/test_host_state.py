@@ -215,7 +215,22 @@ def test_reader_without_docker_says_so_and_does_not_fail(tmp_path):
     assert state['data_root_source'] in ('default', 'dockerd command line')
     assert state['firewall'] == {'table': False, 'ports': [], 'allowed_networks': [], 'dropped_packets': None}
     # Nothing but read-only commands was asked for.
-    assert all(c[:2] in (['auditctl', '-l'], ['nft', 'list']) for c in script.calls) or script.calls == []
+    assert all(c[:2] in (['auditctl', '-l'], ['nft', 'list']) or (c[:4] == ['iptables', '-w', '-t', c[3]] and c[4] == '-S')
+               for c in script.calls) or script.calls == []
+    # no port bridge chains (iptables answered 1 for both tables)
+    assert state['port_bridge'] is False
+
+
+def test_reader_sees_a_port_bridge_a_stopped_run_left(tmp_path):
+    script = Script([(['iptables', '-w', '-t', 'filter', '-S', 'HARDENED-DOCKER-BRIDGE'], (0, '-N HARDENED-DOCKER-BRIDGE\n', ''))],
+                    missing={'docker', 'dockerd', 'containerd', 'runc', 'systemctl', 'dpkg-query', 'rpm'})
+    state = hs.read_host(script.run, script.which, {'daemon_config_path': str(tmp_path / 'daemon.json'),
+                                                    'gather_subset': ['daemon']})
+    assert state['port_bridge'] is True
+    script = Script([], missing={'docker', 'dockerd', 'containerd', 'runc', 'systemctl', 'dpkg-query', 'rpm', 'iptables'})
+    state = hs.read_host(script.run, script.which, {'daemon_config_path': str(tmp_path / 'daemon.json'),
+                                                    'gather_subset': ['daemon']})
+    assert state['port_bridge'] is False and not any(c[0] == 'iptables' for c in script.calls)
 
 
 def test_reader_reads_the_allow_list_back_from_the_kernel(tmp_path):

@@ -56,5 +56,5 @@ def test_a_port_bridge_a_stopped_run_left_is_removed_by_the_next_run(host):
     pid, before = dockerd_pid(host), conf_sum(host)
     changed = run_for_changed(host, PLAYBOOK, stay)
     assert host.run("iptables -w -t nat -S HARDENED-DOCKER-BRIDGE").rc != 0, "the leftover bridge is still there"
-    assert changed == ["Remove the port bridge a stopped run left behind"], changed
+    assert changed == ["hardened.docker.daemon : Remove the port bridge a stopped run left behind"], changed
     assert (dockerd_pid(host), conf_sum(host)) == (pid, before)

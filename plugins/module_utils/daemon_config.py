@@ -83,6 +83,7 @@ class ValidationContext(object):
     docker_opts: DOCKER_OPTS from /etc/default/docker or /etc/sysconfig/docker.
     allow_insecure_tcp: accept tcp:// hosts without TLS (with a warning).
     allow_remote_metrics: accept a metrics-addr that is not on loopback (with a warning).
+    allow_insecure_registries: accept insecure-registries (with a warning).
     tls_files_must_exist: check that tlscacert/tlscert/tlskey exist and are readable.
     data_root_fstype: filesystem type of data-root, overriding detection.
     mounts_file: where to read mounts from for detection.
@@ -90,12 +91,14 @@ class ValidationContext(object):
 
     def __init__(self, engine_version=None, unit_flags=None, docker_opts=None, allow_insecure_tcp=False,
                  tls_files_must_exist=True, data_root_fstype=None, mounts_file='/proc/self/mounts',
-                 unit_flags_source=None, driver_support=None, allow_remote_metrics=False):
+                 unit_flags_source=None, driver_support=None, allow_remote_metrics=False,
+                 allow_insecure_registries=False):
         self.engine_version = parse_version(engine_version) if engine_version else None
         self.unit_flags = unit_flags or ''
         self.docker_opts = docker_opts or ''
         self.allow_insecure_tcp = bool(allow_insecure_tcp)
         self.allow_remote_metrics = bool(allow_remote_metrics)
+        self.allow_insecure_registries = bool(allow_insecure_registries)
         self.tls_files_must_exist = bool(tls_files_must_exist)
         self.data_root_fstype = data_root_fstype or None
         self.mounts_file = mounts_file
@@ -1369,6 +1372,24 @@ def _check_metrics(settings, ctx, out):
                       % (_show(value), where, exposed, port))
 
 
+def _check_insecure_registries(settings, ctx, out):
+    """insecure-registries (CIS 2.5): plain HTTP or unverified TLS, refused unless allow_insecure_registries."""
+    values = [(value, 'daemon.json') for value in settings.get('insecure-registries') or []
+              if isinstance(settings.get('insecure-registries'), list) and isinstance(value, str)]
+    values += ctx.flag_values('insecure-registries')
+    for value, source in values:
+        where = '' if source == 'daemon.json' else ' (from %s)' % source
+        if ctx.allow_insecure_registries:
+            out.warn("insecure-registries %s%s: dockerd talks to it over plain HTTP or without checking its certificate "
+                     "(allowed by allow_insecure_registries, CIS 2.5 fails)" % (_show(value), where))
+        else:
+            out.error("insecure-registries %s%s: dockerd would pull from it over plain HTTP or without checking its "
+                      "certificate (CIS 2.5), so anyone on the path can replace images. Give the registry a "
+                      "certificate and trust its CA (the registries role's registries_trusted installs it in "
+                      "/etc/docker/certs.d/HOST:PORT/ca.crt), or set allow_insecure_registries: true (the daemon "
+                      "role's daemon_allow_insecure_registries) to accept the risk" % (_show(value), where))
+
+
 CHECKS = (
     _check_keys,
     _check_types,
@@ -1378,6 +1399,7 @@ CHECKS = (
     _check_hosts_and_tls,
     _check_log_opts,
     _check_metrics,
+    _check_insecure_registries,
     _check_tls_files,
     _check_flag_conflicts,
 )

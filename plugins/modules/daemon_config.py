@@ -100,6 +100,12 @@ options:
         this such an address is an error; with it, a warning.
     type: bool
     default: false
+  allow_insecure_registries:
+    description:
+      - Accept V(insecure-registries) (in the settings or a flag). dockerd pulls from such a registry over plain HTTP
+        or without checking its certificate (CIS 2.5), so without this it is an error; with it, a warning.
+    type: bool
+    default: false
   tls_files_must_exist:
     description:
       - Require the files named by V(tlscacert), V(tlscert) and V(tlskey) to exist and be readable.
@@ -304,6 +310,7 @@ ARGUMENT_SPEC = dict(
     docker_opts=dict(type='str'),
     allow_insecure_tcp=dict(type='bool', default=False),
     allow_remote_metrics=dict(type='bool', default=False),
+    allow_insecure_registries=dict(type='bool', default=False),
     tls_files_must_exist=dict(type='bool', default=True),
     data_root_fstype=dict(type='str'),
     validate_only=dict(type='bool', default=False),
@@ -401,6 +408,7 @@ def validate_everything(module, settings, version, dockerd, warnings):
         docker_opts=params['docker_opts'],
         allow_insecure_tcp=params['allow_insecure_tcp'],
         allow_remote_metrics=params['allow_remote_metrics'],
+        allow_insecure_registries=params['allow_insecure_registries'],
         tls_files_must_exist=params['tls_files_must_exist'],
         data_root_fstype=params['data_root_fstype'],
         # Only when a driver is chosen: the dockerd binary, the kernel's filesystems, the device-mapper.

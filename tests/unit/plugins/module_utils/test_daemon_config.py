@@ -944,7 +944,8 @@ def test_conflict_with_docker_opts():
 
 def test_conflicts_from_plural_flags():
     found = errors({'labels': ['a=b'], 'insecure-registries': ['r:5000'], 'storage-opts': ['overlay2.override_kernel_check=true']},
-                   docker_opts='--label x=y --insecure-registry r2:5000 --storage-opt dm.basesize=20G')
+                   docker_opts='--label x=y --insecure-registry r2:5000 --storage-opt dm.basesize=20G',
+                   allow_insecure_registries=True)
     assert len(found) == 3
     assert all('is also set by the flag' in message for message in found)
 
@@ -1373,3 +1374,31 @@ def test_overlay2_size_when_another_role_makes_the_filesystem():
 def test_overlay2_size_bad_driver_or_size(settings, reason):
     messages = errors(settings, data_root_fstype='btrfs' if settings['storage-driver'] == 'btrfs' else 'xfs')
     assert any(reason in m for m in messages), messages
+
+
+# -- insecure-registries (CIS 2.5) ------------------------------------------
+
+
+def test_insecure_registries_are_refused_with_the_fix():
+    message = only_error({'insecure-registries': ['registry.local:5000']})
+    assert message.startswith('insecure-registries "registry.local:5000": dockerd would pull from it over plain HTTP')
+    assert 'CIS 2.5' in message
+    assert '/etc/docker/certs.d/HOST:PORT/ca.crt' in message
+    assert 'daemon_allow_insecure_registries' in message
+
+
+def test_insecure_registry_flag_is_refused_naming_its_source():
+    found = errors({}, docker_opts='--insecure-registry 10.0.0.0/8')
+    assert len(found) == 1
+    assert found[0].startswith('insecure-registries "10.0.0.0/8" (from docker_opts): ')
+
+
+def test_insecure_registries_allowed_are_a_warning():
+    found = findings({'insecure-registries': ['registry.local:5000', 'r2:5000']}, allow_insecure_registries=True)
+    assert found.errors == []
+    assert len([w for w in found.warnings if w.startswith('insecure-registries')]) == 2
+    assert all('allowed by allow_insecure_registries' in w for w in found.warnings if w.startswith('insecure-registries'))
+
+
+def test_no_insecure_registries_no_finding():
+    assert errors({'insecure-registries': [], 'registry-mirrors': ['https://mirror.example:5000']}) == []

@@ -34,6 +34,11 @@ options:
     description: The name of the variable the ports come from, for the messages.
     type: str
     default: ports
+  published_networks:
+    description: The networks published container ports accept connections from (C(tls_published_networks)); null
+      for no such policy.
+    type: list
+    elements: str
 """
 
 EXAMPLES = r"""
@@ -55,9 +60,10 @@ _value:
 from ansible_collections.hardened.docker.plugins.module_utils import _firewall  # noqa: E402
 
 
-def firewall_input_problems(networks, ports, ports_var='ports'):
-    """One message per problem in the allow-list."""
-    return _firewall.input_problems(networks, ports, ports_var=ports_var)
+def firewall_input_problems(networks, ports, ports_var='ports', published_networks=None):
+    """One message per problem in the allow-list and the published-port policy."""
+    return _firewall.input_problems(networks, ports, ports_var=ports_var, published_networks=published_networks,
+                                    published_var='tls_published_networks')
 
 
 class FilterModule(object):

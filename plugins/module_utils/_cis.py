@@ -1132,6 +1132,7 @@ def host_report(state, trusted_users=None, waivers=None, host='', generated='', 
             'default_container_size': _storage_opt(cfg, 'overlay2.size'),
         },
         'tls': _tls_section(state, cert),
+        'network': network_section(state, cfg, info),
         'prune': dict(_NO_PRUNE, **(state.get('prune') or {})),
         'firewall': dict(_NO_FIREWALL, **(state.get('firewall') or {})),
         'containers': {'running': len(containers),
@@ -1144,8 +1145,35 @@ def host_report(state, trusted_users=None, waivers=None, host='', generated='', 
     }
 
 
+def _without_password(url):
+    """A proxy URL with the password of its user part left out."""
+    return re.sub(r'^([A-Za-z0-9+.-]+://[^/@:]*):[^/@]*@', r'\1:***@', str(url or ''))
+
+
+#: The log-opts that name where a log driver sends its logs.
+LOG_TARGET_OPTS = ('syslog-address', 'gelf-address', 'fluentd-address', 'splunk-url', 'awslogs-group')
+
+
+def network_section(state, cfg, info):
+    """What the host talks to: dockerd's proxy (as the running daemon reports it), the registries it trusts with
+    their CA expiry, and where the logs go."""
+    opts = cfg.get('log-opts') if isinstance(cfg.get('log-opts'), dict) else {}
+    return {
+        'proxy': {'http': _without_password(info.get('HttpProxy')), 'https': _without_password(info.get('HttpsProxy')),
+                  'no_proxy': str(info.get('NoProxy') or '')},
+        'registries': [dict(entry) for entry in state.get('registries') or [] if isinstance(entry, dict)],
+        'registry_mirrors': [str(m) for m in _as_list(cfg.get('registry-mirrors'))],
+        'insecure_registries': [str(r) for r in _as_list(cfg.get('insecure-registries'))],
+        'log_driver': info.get('LoggingDriver', '') or str(cfg.get('log-driver') or ''),
+        'log_target': next((str(opts[name]) for name in LOG_TARGET_OPTS if opts.get(name)), ''),
+    }
+
+
+_NO_NETWORK = {'proxy': {'http': '', 'https': '', 'no_proxy': ''}, 'registries': [], 'registry_mirrors': [],
+               'insecure_registries': [], 'log_driver': '', 'log_target': ''}
 _NO_PRUNE = {'scheduled': False, 'via': '', 'schedule': '', 'last_run': None}
-_NO_FIREWALL = {'table': False, 'ports': [], 'allowed_networks': [], 'dropped_packets': None}
+_NO_FIREWALL = {'table': False, 'ports': [], 'allowed_networks': [], 'dropped_packets': None, 'published_policy': False,
+                'published_networks': [], 'published_dropped_packets': None}
 
 
 def failed_host_report(host, status, error, generated=''):
@@ -1166,6 +1194,7 @@ def failed_host_report(host, status, error, generated=''):
                    'metrics_addr': '', 'metrics_exposure': 'off'},
         'prune': dict(_NO_PRUNE),
         'firewall': dict(_NO_FIREWALL),
+        'network': dict(_NO_NETWORK),
         'storage': {'data_root': '', 'fstype': '', 'separate_mount': None, 'mount_point': '', 'size_bytes': None,
                     'free_bytes': None, 'system_df': [], 'quota': 'none', 'default_container_size': ''},
         'tls': {'files': [], 'min_days_left': None},

@@ -227,6 +227,31 @@ def parse_unit_environment(value):
     return dict(word.split('=', 1) for word in words if '=' in word)
 
 
+#: The variables dockerd's HTTP client reads its proxy from (upper case wins over lower case, as in Go).
+PROXY_VARIABLES = ('HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY')
+#: The marker of the daemon role's proxy block in the init script's environment file.
+PROXY_BLOCK_MARKER = 'hardened.docker.daemon: proxy'
+
+
+def proxy_environment(env):
+    """The proxy variables of a start environment, by their upper-case names (empty values left out)."""
+    found = {}
+    for name in PROXY_VARIABLES:
+        value = env.get(name) or env.get(name.lower())
+        if value:
+            found[name] = value
+    return found
+
+
+def file_with_mode(path):
+    """``{'content', 'mode'}`` of a small text file, mode as ``<octal>:<uid>:<gid>``; both None when unreadable."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return {'content': None, 'mode': None}
+    return {'content': read_text(path), 'mode': '%o:%d:%d' % (st.st_mode & 0o7777, st.st_uid, st.st_gid)}
+
+
 def expand_variables(text, env):
     """Replace ``$VAR`` and ``${VAR}`` in a unit's command line by ``env``'s values ('' when unset)."""
     return re.sub(r'\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)',
@@ -405,6 +430,34 @@ def decode_certificate(path):
     decoded = ssl._ssl._test_decode_cert(path)  # pylint: disable=protected-access
     return {'not_after_epoch': ssl.cert_time_to_seconds(decoded['notAfter']),
             'sans': list(decoded.get('subjectAltName', ()))}
+
+
+def registry_trust(certs_dir, now=None):
+    """What dockerd trusts per registry: ``certs_dir/<host[:port]>/`` with its CA (``*.crt``) and client pair."""
+    found = []
+    try:
+        names = sorted(os.listdir(certs_dir))
+    except OSError:
+        return found
+    for name in names:
+        directory = os.path.join(certs_dir, name)
+        if not os.path.isdir(directory):
+            continue
+        files = sorted(os.listdir(directory))
+        entry = {'address': name, 'ca_files': [f for f in files if f.endswith('.crt')],
+                 'client_certificate': any(f.endswith('.cert') for f in files),
+                 'ca_not_after': None, 'ca_days_left': None, 'error': ''}
+        expiries = []
+        for ca_file in entry['ca_files']:
+            try:
+                expiries.append(cert_summary(decode_certificate(os.path.join(directory, ca_file)), now))
+            except (OSError, ValueError) as exc:
+                entry['error'] = '%s: %s' % (ca_file, exc)
+        if expiries:
+            first = min(expiries, key=lambda summary: summary['days_left'])
+            entry['ca_not_after'], entry['ca_days_left'] = first['not_after'], first['days_left']
+        found.append(entry)
+    return found
 
 
 def unix_socket_from_hosts(hosts):
@@ -653,9 +706,13 @@ class HostReader(object):
         state['unit'] = unit
         state['env_file'] = {'path': env_path or '', 'variable': env_var or '', 'exists': env_text is not None,
                              'value': env_values.get(env_var) if env_var else None}
+        # What dockerd's environment holds: the unit's Environment (and the environment file when the unit reads
+        # it) with systemd; the init script's environment file, which it sources, without.
+        start_env = dict(env_values) if not self.systemd else {}
         if unit['exec_start']:
             env = dict(env_values) if self._reads_env_file(unit, env_path) else {}
             env.update(parse_unit_environment(props.get('Environment', '')))
+            start_env = env
             text = expand_variables(unit['exec_start'], env)
             source = 'systemctl show'
         elif not self.systemd and state['env_file']['value'] is not None:
@@ -670,12 +727,11 @@ class HostReader(object):
                                    for table in _port_bridge.TABLES)
         dropin = self.params.get('dropin_path')
         if dropin:
-            try:
-                st = os.stat(dropin)
-                state['dropin'] = {'content': read_text(dropin),
-                                   'mode': '%o:%d:%d' % (st.st_mode & 0o7777, st.st_uid, st.st_gid)}
-            except OSError:
-                state['dropin'] = {'content': None, 'mode': None}
+            state['dropin'] = file_with_mode(dropin)
+        proxy_dropin = self.params.get('proxy_dropin_path')
+        state['proxy'] = {'environment': proxy_environment(start_env),
+                          'dropin': file_with_mode(proxy_dropin) if proxy_dropin else None,
+                          'env_file_block': PROXY_BLOCK_MARKER in (env_text or '')}
 
     @staticmethod
     def _reads_env_file(unit, env_path):
@@ -705,7 +761,7 @@ class HostReader(object):
 
     def _firewall(self):
         """The tls role's allow-list as the kernel has it (``nft list table inet hardened_docker``)."""
-        found = {'table': False, 'ports': [], 'allowed_networks': [], 'dropped_packets': None}
+        found = dict(_firewall.parse_table_listing(None), table=False)
         rc, out, _err = self.run(['nft', 'list', 'table', 'inet', _firewall.DEFAULT_TABLE])
         if rc == 0:
             found.update(_firewall.parse_table_listing(out), table=True)
@@ -840,6 +896,7 @@ class HostReader(object):
             for root, _dirs, files in os.walk(CERTS_DIR):
                 registry_certs += [os.path.join(root, name) for name in sorted(files)]
         state['registry_certs'] = sorted(registry_certs)
+        state['registries'] = registry_trust(CERTS_DIR)
 
         wanted = list(CIS_PATHS) + [state['daemon_json']['path']]
         wanted += [u['path'] for u in units.values() if u['path']]

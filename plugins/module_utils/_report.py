@@ -214,17 +214,57 @@ def metrics_text(report):
                            ' (unauthenticated, reachable from the network)' if exposure == 'network' else '')
 
 
+def _dropped_text(count):
+    return ' (%s packets dropped)' % count if count is not None else ''
+
+
 def firewall_text(report):
-    """The remote API's allow-list (the tls role's nftables table), in words."""
+    """The remote API's allow-list and the published-port policy (the tls role's nftables table), in words."""
     firewall = _dict(report.get('firewall'))
-    if not firewall.get('table'):
-        listening = [x for x in _list(_dict(report.get('daemon')).get('listeners')) if _text(x).startswith('tcp://')]
-        return 'none (TCP listeners open to every address that reaches the host)' if listening else 'none'
-    dropped = firewall.get('dropped_packets')
-    return 'TCP %s only from %s%s' % (
-        ', '.join(_text(p) for p in _list(firewall.get('ports'))) or '?',
-        ', '.join(_text(n) for n in _list(firewall.get('allowed_networks'))) or 'loopback',
-        ' (%s packets dropped)' % dropped if dropped is not None else '')
+    listening = [x for x in _list(_dict(report.get('daemon')).get('listeners')) if _text(x).startswith('tcp://')]
+    if not firewall.get('table') or not firewall.get('ports'):
+        text = 'none (TCP listeners open to every address that reaches the host)' if listening else 'none'
+    else:
+        text = 'TCP %s only from %s%s' % (
+            ', '.join(_text(p) for p in _list(firewall.get('ports'))),
+            ', '.join(_text(n) for n in _list(firewall.get('allowed_networks'))) or 'loopback',
+            _dropped_text(firewall.get('dropped_packets')))
+    if firewall.get('published_policy'):
+        text += '; published ports only from %s%s' % (
+            ', '.join(_text(n) for n in _list(firewall.get('published_networks'))) or 'Docker bridges',
+            _dropped_text(firewall.get('published_dropped_packets')))
+    return text
+
+
+def proxy_text(report):
+    """dockerd's proxy as the running daemon reports it (passwords left out)."""
+    proxy = _dict(_dict(report.get('network')).get('proxy'))
+    parts = ['%s %s' % (name, _text(proxy.get(key))) for name, key in (('http', 'http'), ('https', 'https'))
+             if proxy.get(key)]
+    if not parts:
+        return 'none'
+    return ', '.join(parts) + (' (not for %s)' % _text(proxy.get('no_proxy')) if proxy.get('no_proxy') else '')
+
+
+def registries_text(report):
+    """The registries dockerd trusts through certs.d, with the days their CA has left, and any insecure ones."""
+    network = _dict(report.get('network'))
+    parts = []
+    for entry in _list(network.get('registries')):
+        entry = _dict(entry)
+        days = entry.get('ca_days_left')
+        parts.append('%s (%s%s)' % (_text(entry.get('address')),
+                                    'CA %s days left' % days if days is not None else 'no CA',
+                                    ', client certificate' if entry.get('client_certificate') else ''))
+    parts += ['%s (INSECURE)' % _text(r) for r in _list(network.get('insecure_registries'))]
+    return ', '.join(parts) or 'none'
+
+
+def logging_text(report):
+    """The log driver and where it sends the logs."""
+    network = _dict(report.get('network'))
+    driver = _text(network.get('log_driver')) or _text(_dict(report.get('daemon')).get('logging_driver')) or '?'
+    return driver + (' to %s' % _text(network.get('log_target')) if network.get('log_target') else '')
 
 
 def _engine_version(report):
@@ -370,6 +410,7 @@ def text_table(report):
         'container size limit: %s; prune: %s; metrics: %s' % (
             storage_limit_text(report), prune_text(report), metrics_text(report)),
         'remote API allow-list: %s' % firewall_text(report),
+        'proxy: %s; registries: %s; logs: %s' % (proxy_text(report), registries_text(report), logging_text(report)),
         'audit rules checked with: %s' % _text(report.get('audit_evidence')),
         '%-13s %-14s %-20s %s' % ('item', 'status', 'container', 'evidence'),
     ]

@@ -23,6 +23,12 @@ description:
     narrow what other rules allow.
   - The new file is checked with C(nft --check) before it replaces the old one (atomically), and loaded when it
     changed or when the kernel's table differs from it (for example after a reboot or an C(nft flush ruleset)).
+  - With O(published_networks), a second base chain on the C(forward) hook (priority C(filter - 10)) accepts
+    connections to published container ports (every forwarded connection that was DNATed on its way in, C(ct status
+    dnat), in its original direction) only from those networks and from Docker's bridges (containers reaching a port
+    the host publishes), and drops and counts the rest. Docker's documentation puts such rules into the
+    C(DOCKER-USER) chain; this table works with dockerd's iptables and nftables backends alike and survives daemon
+    restarts.
   - O(state=absent) deletes the table from the kernel and removes the file.
   - Loading the file again at every daemon start (the tls role's C(ExecStartPre=) drop-in, or its block in
     C(/etc/default/docker) without systemd) is up to the caller.
@@ -48,10 +54,19 @@ options:
     elements: str
     default: []
   ports:
-    description: TCP ports to protect, e.g. C([2376]) (the TLS remote API) and dockerd's metrics port.
+    description:
+      - TCP ports to protect, e.g. C([2376]) (the TLS remote API) and dockerd's metrics port.
+      - An empty list leaves the host's own ports alone (only the O(published_networks) policy, if any).
     type: list
     elements: int
     default: [2376]
+  published_networks:
+    description:
+      - Networks (CIDR) or addresses that may connect to published container ports, IPv4 and IPv6. Host bits must be
+        zero.
+      - Null (the default) sets no policy for published ports; an empty list lets only Docker's bridges reach them.
+    type: list
+    elements: str
   table:
     description: Name of the nftables table (family C(inet)) that is the collection's own.
     type: str
@@ -76,6 +91,12 @@ EXAMPLES = r"""
   hardened.docker.docker_api_firewall:
     allowed_networks: [10.20.0.0/16]
     ports: [2376]
+
+- name: Published container ports only from the office network, the remote API as it was
+  hardened.docker.docker_api_firewall:
+    allowed_networks: [10.20.0.0/16]
+    ports: [2376]
+    published_networks: [192.0.2.0/24]
 
 - name: Remove the allow-list
   hardened.docker.docker_api_firewall:
@@ -102,6 +123,19 @@ allowed_networks:
   returned: always
   type: list
   elements: str
+published_policy:
+  description: Whether the table has the policy for published container ports.
+  returned: always
+  type: bool
+published_networks:
+  description: The networks published container ports accept connections from, collapsed (IPv4 first).
+  returned: always
+  type: list
+  elements: str
+published_dropped_packets:
+  description: Packets to published ports the table has dropped since it was last loaded (null when unknown or off).
+  returned: always
+  type: int
 file_changed:
   description: Whether the rules file was (or would be) written.
   returned: always
@@ -143,6 +177,7 @@ def main():
         argument_spec=dict(
             allowed_networks=dict(type='list', elements='str', default=[]),
             ports=dict(type='list', elements='int', default=[2376]),
+            published_networks=dict(type='list', elements='str'),
             table=dict(type='str', default=_firewall.DEFAULT_TABLE),
             rules_file=dict(type='path', default=_firewall.DEFAULT_RULES_FILE),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
@@ -152,9 +187,11 @@ def main():
     p = module.params
     table = p['table']
     result = dict(changed=False, rules_file=p['rules_file'], table='inet %s' % table, ports=[], allowed_networks=[],
-                  file_changed=False, loaded=False, dropped_packets=None)
+                  published_policy=False, published_networks=[], file_changed=False, loaded=False,
+                  dropped_packets=None, published_dropped_packets=None)
     problems = _firewall.input_problems(p['allowed_networks'], p['ports'] if p['state'] == 'present' else [2376],
-                                        table, networks_var='allowed_networks')
+                                        table, networks_var='allowed_networks',
+                                        published_networks=p['published_networks'])
     if problems:
         module.fail_json(msg='; '.join(problems) + '. Nothing was changed.', **result)
     # Check mode on a host where nftables is not installed yet (the role installs it first) reports the change.
@@ -180,13 +217,16 @@ def main():
                 os.unlink(p['rules_file'])
         module.exit_json(**result)
 
-    content = _firewall.render(p['allowed_networks'], p['ports'], table)
-    wanted = _firewall.summary(p['allowed_networks'], p['ports'])
-    result.update(ports=wanted['ports'], allowed_networks=wanted['allowed_networks'])
+    content = _firewall.render(p['allowed_networks'], p['ports'], table, p['published_networks'])
+    wanted = _firewall.summary(p['allowed_networks'], p['ports'], p['published_networks'])
+    result.update(wanted)
     kernel = _firewall.parse_table_listing(listing)
     in_kernel = listing is not None and kernel['ports'] == wanted['ports'] \
-        and _normal(kernel['allowed_networks']) == _normal(wanted['allowed_networks'])
+        and _normal(kernel['allowed_networks']) == _normal(wanted['allowed_networks']) \
+        and kernel['published_policy'] == wanted['published_policy'] \
+        and _normal(kernel['published_networks']) == _normal(wanted['published_networks'])
     result['dropped_packets'] = kernel['dropped_packets']
+    result['published_dropped_packets'] = kernel['published_dropped_packets']
     result['file_changed'] = current != content
     result['loaded'] = result['file_changed'] or not in_kernel
     result['changed'] = result['loaded']
@@ -216,7 +256,8 @@ def main():
     if rc != 0:
         module.fail_json(msg='nft --file %s failed: %s' % (p['rules_file'], err.strip()), **result)
     rc, out, _err = module.run_command([nft, 'list', 'table', 'inet', table])
-    result['dropped_packets'] = _firewall.parse_table_listing(out if rc == 0 else None)['dropped_packets']
+    kernel = _firewall.parse_table_listing(out if rc == 0 else None)
+    result.update(dropped_packets=kernel['dropped_packets'], published_dropped_packets=kernel['published_dropped_packets'])
     module.exit_json(**result)
 
 

@@ -74,6 +74,9 @@ options:
   dropin_path:
     description: A docker.service drop-in whose content and owner/mode are returned (RV(host_state.dropin)).
     type: path
+  proxy_dropin_path:
+    description: The docker.service drop-in that sets the proxy; its content and owner/mode are returned (RV(host_state.proxy)).
+    type: path
   trusted_users:
     description: Users trusted with the docker group; those that do not exist are listed.
     type: list
@@ -210,6 +213,15 @@ host_state:
         The drop-in of O(dropin_path) (subset V(daemon), only when O(dropin_path) is set): its C(content) and its
         C(mode) as C(<octal mode>:<uid>:<gid>), both null when the file cannot be read.
       type: dict
+    proxy:
+      description: >-
+        The proxy dockerd starts with (subset V(daemon)): C(environment), the C(HTTP_PROXY), C(HTTPS_PROXY) and
+        C(NO_PROXY) of its start environment (the unit's C(Environment) with systemd, the environment file the init
+        script sources without; lower-case names are read too), C(dropin), the content and mode of
+        O(proxy_dropin_path) (null without that option), and C(env_file_block), whether the environment file holds
+        the daemon role's proxy block. The running daemon's own view is RV(host_state.docker_info)'s C(HttpProxy),
+        C(HttpsProxy) and C(NoProxy).
+      type: dict
     effective_flags:
       description: >-
         The flags dockerd starts with (subset V(daemon)): C(source) (V(systemctl show), V(environment file) or V(none)),
@@ -237,7 +249,8 @@ host_state:
     firewall:
       description: >-
         The tls role's allow-list as the kernel has it (subset V(network), from C(nft list table inet hardened_docker)):
-        C(table) (whether it is loaded), C(ports), C(allowed_networks) and C(dropped_packets).
+        C(table) (whether it is loaded), C(ports), C(allowed_networks) and C(dropped_packets); the policy for
+        published container ports, C(published_policy), C(published_networks) and C(published_dropped_packets).
       type: dict
     data_on_disk:
       description: >-
@@ -281,6 +294,14 @@ host_state:
     stat:
       description: Owner, group, mode and kind of every file CIS sections 1 and 3 name (subset V(files)).
       type: dict
+    registries:
+      description: >-
+        The registries dockerd trusts through C(/etc/docker/certs.d) (subset V(files)), one entry per directory:
+        C(address) (the directory name, C(HOST[:PORT])), C(ca_files) (its C(*.crt) files), C(client_certificate)
+        (whether a C(*.cert) client certificate is there), C(ca_not_after) and C(ca_days_left) of the CA that expires
+        first, and C(error) when one could not be read.
+      type: list
+      elements: dict
     tls:
       description: The daemon's TLS files with each certificate's C(not_after), C(days_left) and C(subject_alt_names).
       type: dict
@@ -318,6 +339,7 @@ def main():
             env_file=dict(type='path'),
             env_variable=dict(type='str'),
             dropin_path=dict(type='path'),
+            proxy_dropin_path=dict(type='path'),
             trusted_users=dict(type='list', elements='str', default=[]),
             audit_rules_file=dict(type='path', default='/etc/audit/rules.d/hardened-docker.rules'),
             audit_compiled_path=dict(type='path', default='/etc/audit/audit.rules'),

@@ -1,4 +1,5 @@
-"""The remote API's allow-list (tls_allowed_networks) on the TLS server.
+"""The remote API's allow-list (tls_allowed_networks) and the published-port policy (tls_published_networks) on the
+TLS server.
 
 This machine (the bridge's gateway) is allowed; hd-tls-client, a second test
 host on the same bridge, is not. Each verdict is read twice: from the traffic
@@ -8,6 +9,7 @@ and from the kernel's own counter of the drop rule.
 
 import os
 import re
+import socket
 import sys
 import urllib.request
 
@@ -24,9 +26,13 @@ def address(host):
     return host.check_output("ip -4 -o route get 1.1.1.1").split(" src ")[1].split()[0]
 
 
-def dropped(host):
+REMOTE_API = "not in the allowed networks"
+PUBLISHED = "published port, not from the published networks"
+
+
+def dropped(host, rule=REMOTE_API):
     listing = host.check_output("nft list table %s", TABLE)
-    return int(re.search(r"counter packets (\d+) bytes \d+ drop", listing).group(1))
+    return int(re.search(r'counter packets (\d+) bytes \d+ drop comment "hardened.docker: %s"' % rule, listing).group(1))
 
 
 def connect(outsider, address, port):
@@ -70,3 +76,38 @@ def test_a_daemon_restart_keeps_the_rules(host, outsider, address):
     assert host.process.get(comm="dockerd").pid != pid
     assert connect(outsider, address, 2376) == 124
     assert client(address, (os.path.join(BUNDLE, "cert.pem"), os.path.join(BUNDLE, "key.pem"))).version()["Version"]
+
+
+@pytest.fixture
+def published(host):
+    """A busybox web server in a container on the TLS host, published on 8080 (serving the container's /etc)."""
+    host.check_output(
+        "set -e; docker image inspect hd/busybox:web >/dev/null 2>&1 || { d=$(mktemp -d); mkdir -p $d/bin; "
+        "cp /bin/busybox $d/bin/; tar -C $d -c . | docker import - hd/busybox:web >/dev/null; rm -rf $d; }")
+    host.check_output("docker run -d --name hd-published -p 8080:8080 hd/busybox:web "
+                      "/bin/busybox httpd -f -p 8080 -h /etc")
+    yield 8080
+    host.run("docker rm -f hd-published")
+
+
+def test_published_ports_only_from_the_published_networks(host, outsider, address, published):
+    listing = host.check_output("nft list table %s", TABLE)
+    assert "ct status dnat ct direction original jump published" in listing, listing
+    # The allowed machine reaches the container through the published port.
+    for _attempt in range(20):
+        try:
+            with urllib.request.urlopen("http://%s:%d/hostname" % (address, published), timeout=5) as response:
+                assert response.status == 200
+                break
+        except (OSError, socket.timeout):
+            continue
+    else:
+        pytest.fail("the published port did not answer the allowed machine")
+    # A container reaching the host's published port comes from a Docker bridge: allowed.
+    assert host.run("docker run --rm hd/busybox:web /bin/busybox wget -q -O - -T 5 http://%s:%d/hostname",
+                    address, published).rc == 0
+    # The outsider reaches the host (a closed port resets at once) but not the published port: dropped and counted.
+    assert connect(outsider, address, 8081) == 1
+    before = dropped(host, PUBLISHED)
+    assert connect(outsider, address, published) == 124
+    assert dropped(host, PUBLISHED) > before

@@ -233,6 +233,29 @@ def test_facts_sections_of_the_report():
     assert report['daemon']['listeners'] == ['fd://']
 
 
+def test_network_section_of_the_report():
+    state = copy.deepcopy(_state())
+    # No proxy and no registries; the fixture's remote syslog target.
+    assert _report(state)['network'] == {
+        'proxy': {'http': '', 'https': '', 'no_proxy': ''}, 'registries': [], 'registry_mirrors': [],
+        'insecure_registries': [], 'log_driver': state['docker_info']['LoggingDriver'],
+        'log_target': state['daemon_json']['settings']['log-opts']['syslog-address']}
+    state['docker_info'].update(HttpProxy='http://proxy.lan:3128', HttpsProxy='http://user:secret@proxy.lan:3128',
+                                NoProxy='localhost,127.0.0.1,web1', LoggingDriver='syslog')
+    state['daemon_json']['settings'].update({'log-driver': 'syslog', 'log-opts': {'syslog-address': 'tcp://logs:514'},
+                                             'registry-mirrors': ['https://mirror.lan'],
+                                             'insecure-registries': ['old.lan:5000']})
+    state['registries'] = [{'address': 'reg.lan:5000', 'ca_files': ['ca.crt'], 'client_certificate': False,
+                            'ca_not_after': '2027-12-01T00:00:00Z', 'ca_days_left': 360, 'error': ''}]
+    network = _report(state)['network']
+    # The password never reaches the report.
+    assert network['proxy'] == {'http': 'http://proxy.lan:3128', 'https': 'http://user:***@proxy.lan:3128',
+                                'no_proxy': 'localhost,127.0.0.1,web1'}
+    assert network['registries'] == state['registries']
+    assert network['registry_mirrors'] == ['https://mirror.lan'] and network['insecure_registries'] == ['old.lan:5000']
+    assert (network['log_driver'], network['log_target']) == ('syslog', 'tcp://logs:514')
+
+
 def test_tls_section_falls_back_to_the_tls_roles_certificate():
     cert = {'path': '/etc/docker/tls/server-cert.pem', 'not_after': '2027-01-01T00:00:00Z', 'days_left': 300}
     report = _report(_state(), tls_certificate=cert)

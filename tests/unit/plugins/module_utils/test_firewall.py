@@ -105,7 +105,73 @@ LISTING = """table inet hardened_docker {
 def test_parse_table_listing_reads_ports_networks_and_the_drop_counter():
     assert fw.parse_table_listing(LISTING) == {'ports': [2376, 9323],
                                                'allowed_networks': ['10.0.0.0/8', '172.17.0.1', '2001:db8::/32'],
-                                               'dropped_packets': 3}
+                                               'dropped_packets': 3, 'published_policy': False,
+                                               'published_networks': [], 'published_dropped_packets': None}
     one_port = LISTING.replace('{ 2376, 9323 }', '2376')
     assert fw.parse_table_listing(one_port)['ports'] == [2376]
-    assert fw.parse_table_listing(None) == {'ports': [], 'allowed_networks': [], 'dropped_packets': None}
+    assert fw.parse_table_listing(None) == {'ports': [], 'allowed_networks': [], 'dropped_packets': None,
+                                            'published_policy': False, 'published_networks': [],
+                                            'published_dropped_packets': None}
+
+
+# The same table with the policy for published container ports, as nft lists it.
+LISTING_PUBLISHED = LISTING[:-2] + """
+\tset published_v4 {
+\t\ttype ipv4_addr
+\t\tflags interval
+\t\telements = { 192.0.2.0/24 }
+\t}
+
+\tset published_v6 {
+\t\ttype ipv6_addr
+\t\tflags interval
+\t}
+
+\tchain forward {
+\t\ttype filter hook forward priority filter - 10; policy accept;
+\t\tct status dnat ct direction original jump published
+\t}
+
+\tchain published {
+\t\tiifname "docker0" accept
+\t\tiifname "br-*" accept
+\t\tip saddr @published_v4 accept
+\t\tip6 saddr @published_v6 accept
+\t\tcounter packets 7 bytes 420 drop comment "hardened.docker: published port, not from the published networks"
+\t}
+}
+"""
+
+
+def test_parse_table_listing_tells_the_two_policies_apart():
+    found = fw.parse_table_listing(LISTING_PUBLISHED)
+    assert found == {'ports': [2376, 9323], 'allowed_networks': ['10.0.0.0/8', '172.17.0.1', '2001:db8::/32'],
+                     'dropped_packets': 3, 'published_policy': True, 'published_networks': ['192.0.2.0/24'],
+                     'published_dropped_packets': 7}
+
+
+def test_render_the_published_port_policy():
+    text = fw.render([], [], published_networks=['192.0.2.0/24', '2001:db8::/32'])
+    lines = [line.strip() for line in text.splitlines()]
+    # Without an allow-list for the remote API there is no input chain at all.
+    assert 'chain input {' not in lines and 'chain remote_api {' not in lines
+    assert lines[0] == '# Managed by hardened.docker (tls role): published container ports only from the published networks.'
+    assert 'type filter hook forward priority filter - 10; policy accept;' in lines
+    # Only connections dockerd's published ports DNATed, in their original direction.
+    assert 'ct status dnat ct direction original jump published' in lines
+    chain = lines[lines.index('chain published {') + 1:]
+    assert chain[:5] == ['iifname "docker0" accept', 'iifname "br-*" accept', 'ip saddr @published_v4 accept',
+                         'ip6 saddr @published_v6 accept',
+                         'counter drop comment "hardened.docker: published port, not from the published networks"']
+    assert 'elements = { 192.0.2.0/24 }' in lines and 'elements = { 2001:db8::/32 }' in lines
+    both = fw.render(['10.0.0.0/8'], [2376], published_networks=[])
+    assert 'jump remote_api' in both and 'jump published' in both
+    assert fw.summary(['10.0.0.0/8'], [2376], published_networks=[]) == {
+        'ports': [2376], 'allowed_networks': ['10.0.0.0/8'], 'published_policy': True, 'published_networks': []}
+    assert fw.summary([], [2376])['published_policy'] is False
+
+
+def test_bad_published_networks_are_named_with_the_variable():
+    assert firewall_input_problems([], [], published_networks=['10.0.0.1/8']) == [
+        "tls_published_networks: '10.0.0.1/8' is not a network: 10.0.0.1/8 has host bits set"]
+    assert firewall_input_problems([], [], published_networks=None) == []

@@ -213,7 +213,8 @@ def test_reader_without_docker_says_so_and_does_not_fail(tmp_path):
     assert state['containers'] == [] and state['events']['error'] == 'docker did not answer'
     assert state['audit']['source'] in ('none', 'compiled rules file')
     assert state['data_root_source'] in ('default', 'dockerd command line')
-    assert state['firewall'] == {'table': False, 'ports': [], 'allowed_networks': [], 'dropped_packets': None}
+    assert state['firewall'] == {'table': False, 'ports': [], 'allowed_networks': [], 'dropped_packets': None,
+                                 'published_policy': False, 'published_networks': [], 'published_dropped_packets': None}
     # Nothing but read-only commands was asked for.
     assert all(c[:2] in (['auditctl', '-l'], ['nft', 'list']) or (c[:4] == ['iptables', '-w', '-t', c[3]] and c[4] == '-S')
                for c in script.calls) or script.calls == []
@@ -236,13 +237,15 @@ def test_reader_sees_a_port_bridge_a_stopped_run_left(tmp_path):
 def test_reader_reads_the_allow_list_back_from_the_kernel(tmp_path):
     listing = ('table inet hardened_docker {\n\tset allowed_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n'
                '\t\telements = { 10.0.0.0/8 }\n\t}\n\tchain input {\n\t\ttcp dport 2376 jump remote_api\n\t}\n'
-               '\tchain remote_api {\n\t\tcounter packets 7 bytes 420 drop\n\t}\n}\n')
+               '\tchain remote_api {\n\t\tcounter packets 7 bytes 420 drop comment '
+               '"hardened.docker: not in the allowed networks"\n\t}\n}\n')
     script = Script([(['nft', 'list', 'table', 'inet', 'hardened_docker'], (0, listing, ''))],
                     missing={'docker', 'dockerd', 'containerd', 'runc', 'systemctl', 'dpkg-query', 'rpm', 'auditctl',
                              'augenrules'})
     state = hs.read_host(script.run, script.which, {'daemon_config_path': str(tmp_path / 'daemon.json')})
     assert state['firewall'] == {'table': True, 'ports': [2376], 'allowed_networks': ['10.0.0.0/8'],
-                                 'dropped_packets': 7}
+                                 'dropped_packets': 7, 'published_policy': False, 'published_networks': [],
+                                 'published_dropped_packets': None}
 
 
 def test_reader_with_a_stopped_daemon(tmp_path):
@@ -420,3 +423,63 @@ def test_kernel_filesystems_reads_proc_filesystems():
 ])
 def test_xfs_quota_in_kernel(proc_dir, xqm, expected):
     assert hs.xfs_quota_in_kernel(proc_dir, xqm) is expected
+
+
+def test_proxy_environment_upper_case_wins_and_empty_values_are_left_out():
+    env = {'http_proxy': 'http://low:1', 'HTTP_PROXY': 'http://up:1', 'https_proxy': 'http://low:2',
+           'NO_PROXY': '', 'no_proxy': 'localhost', 'PATH': '/bin'}
+    assert hs.proxy_environment(env) == {'HTTP_PROXY': 'http://up:1', 'HTTPS_PROXY': 'http://low:2',
+                                         'NO_PROXY': 'localhost'}
+    assert hs.proxy_environment({}) == {}
+
+
+def test_proxy_environment_of_an_init_script_environment_file():
+    text = ('DOCKER_OPTS="--dns 8.8.8.8"\n# BEGIN hardened.docker.daemon: proxy\n'
+            "export HTTP_PROXY=http://p:3128\nexport NO_PROXY='localhost,.internal'\n"
+            '# END hardened.docker.daemon: proxy\n')
+    assert hs.proxy_environment(hs.parse_env_assignments(text)) == {'HTTP_PROXY': 'http://p:3128',
+                                                                    'NO_PROXY': 'localhost,.internal'}
+    assert hs.PROXY_BLOCK_MARKER in text
+
+
+def test_file_with_mode(tmp_path):
+    path = tmp_path / 'http-proxy.conf'
+    assert hs.file_with_mode(str(path)) == {'content': None, 'mode': None}
+    path.write_text('[Service]\n')
+    os.chmod(str(path), 0o640)
+    found = hs.file_with_mode(str(path))
+    assert found['content'] == '[Service]\n'
+    assert found['mode'] == '640:%d:%d' % (os.getuid(), os.getgid())
+
+
+def _self_signed(path, days):
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'registry CA')])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    built = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+             .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=days))
+             .sign(key, hashes.SHA256()))
+    path.write_bytes(built.public_bytes(serialization.Encoding.PEM))
+
+
+def test_registry_trust_lists_each_registry_with_the_first_ca_to_expire(tmp_path):
+    certs = tmp_path / 'certs.d'
+    assert hs.registry_trust(str(certs)) == []
+    (certs / 'reg.example:5000').mkdir(parents=True)
+    _self_signed(certs / 'reg.example:5000' / 'ca.crt', 400)
+    _self_signed(certs / 'reg.example:5000' / 'extra.crt', 40)
+    (certs / 'reg.example:5000' / 'client.cert').write_text('x')
+    (certs / 'mirror.example').mkdir()
+    (certs / 'mirror.example' / 'ca.crt').write_text('not a certificate')
+    (certs / 'stray-file').write_text('x')
+    found = hs.registry_trust(str(certs))
+    assert [entry['address'] for entry in found] == ['mirror.example', 'reg.example:5000']
+    mirror, reg = found
+    assert reg['ca_files'] == ['ca.crt', 'extra.crt'] and reg['client_certificate'] is True
+    assert reg['ca_days_left'] in (39, 40) and reg['ca_not_after'].endswith('Z') and reg['error'] == ''
+    assert mirror['ca_days_left'] is None and mirror['error'].startswith('ca.crt: ')

@@ -368,7 +368,7 @@ def test_text_table_lists_every_item_with_container(doc):
     assert lines[0] == 'CIS Docker Benchmark report for web2 (2026-12-03T10:00:00Z)'
     assert 'overlay2' in lines[1] and '12.5 GiB free' in lines[1]
     assert 'TLS on (server certificate: 29 days left)' in lines[2]
-    rows = dict((line.split()[0], line) for line in lines[7:-1])
+    rows = dict((line.split()[0], line) for line in lines[8:-1])
     assert list(rows) == [i['id'] for i in BAD_ITEMS]
     assert re.match(r'^5\.4\s+fail\s+db\s+Privileged: true$', rows['5.4'])
     assert 'error: cannot stat docker.service' in rows['3.1']
@@ -430,3 +430,33 @@ def test_text_table_shows_the_allow_list_the_kernel_has():
     report['daemon']['listeners'] = ['unix:///var/run/docker.sock']
     del report['firewall']
     assert report_mod.text_table(report)[4] == 'remote API allow-list: none'
+
+
+def test_text_table_shows_proxy_registries_and_log_target():
+    report = host_report('web8', [item('2.1', 'pass')])
+    # An audited host without any of them (an old report has no network section at all).
+    assert report_mod.text_table(report)[5] == 'proxy: none; registries: none; logs: json-file'
+    report['network'] = {
+        'proxy': {'http': 'http://proxy.lan:3128', 'https': 'http://u:***@proxy.lan:3128', 'no_proxy': 'localhost,web8'},
+        'registries': [{'address': 'reg.lan:5000', 'ca_days_left': 364, 'client_certificate': True},
+                       {'address': 'mirror.lan', 'ca_days_left': None, 'client_certificate': False}],
+        'registry_mirrors': [], 'insecure_registries': ['old.lan:5000'],
+        'log_driver': 'syslog', 'log_target': 'tcp://logs.lan:514'}
+    assert report_mod.text_table(report)[5] == (
+        'proxy: http http://proxy.lan:3128, https http://u:***@proxy.lan:3128 (not for localhost,web8); '
+        'registries: reg.lan:5000 (CA 364 days left, client certificate), mirror.lan (no CA), old.lan:5000 (INSECURE); '
+        'logs: syslog to tcp://logs.lan:514')
+
+
+def test_firewall_text_with_the_published_port_policy():
+    report = host_report('web7', [item('2.1', 'pass')])
+    report['firewall'] = {'table': True, 'ports': [], 'allowed_networks': [], 'dropped_packets': None,
+                          'published_policy': True, 'published_networks': ['192.0.2.0/24'],
+                          'published_dropped_packets': 4}
+    # No allow-list for 2376 (the listener is open), only the published ports are narrowed.
+    assert report_mod.firewall_text(report) == (
+        'none (TCP listeners open to every address that reaches the host); published ports only from 192.0.2.0/24 '
+        '(4 packets dropped)')
+    report['firewall'].update(ports=[2376], allowed_networks=['10.0.0.0/8'], dropped_packets=2, published_networks=[])
+    assert report_mod.firewall_text(report) == (
+        'TCP 2376 only from 10.0.0.0/8 (2 packets dropped); published ports only from Docker bridges (4 packets dropped)')

@@ -411,12 +411,12 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.hardened.docker.plugins.module_utils import tls
+from ansible_collections.hardened.docker.plugins.module_utils._tls import common, flow, options
 
 
 def argument_spec():
     return dict(
-        kind=dict(type='str', required=True, choices=list(tls.KINDS)),
+        kind=dict(type='str', required=True, choices=list(common.KINDS)),
         path=dict(type='path', required=True),
         privatekey_path=dict(type='path'),
         privatekey_passphrase=dict(type='str', no_log=True),
@@ -425,11 +425,11 @@ def argument_spec():
         common_name=dict(type='str'),
         organization=dict(type='str'),
         subject_alt_names=dict(type='list', elements='str'),
-        key_type=dict(type='str', choices=list(tls.KEY_TYPES)),
+        key_type=dict(type='str', choices=list(common.KEY_TYPES)),
         key_size=dict(type='int'),
         digest=dict(type='str', default='auto'),
         valid_days=dict(type='int'),
-        renew_before_days=dict(type='int', default=tls.DEFAULT_RENEW_BEFORE_DAYS),
+        renew_before_days=dict(type='int', default=common.DEFAULT_RENEW_BEFORE_DAYS),
         ca_path=dict(type='path'),
         ca_privatekey_path=dict(type='path'),
         ca_privatekey_passphrase=dict(type='str', no_log=True),
@@ -453,13 +453,13 @@ def main():
         supports_check_mode=True,
         add_file_common_args=True,
     )
-    if not tls.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography >= 3.3'), exception=tls.CRYPTOGRAPHY_IMP_ERR)
+    if not common.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib('cryptography >= 3.3'), exception=common.CRYPTOGRAPHY_IMP_ERR)
 
     try:
-        spec = tls.spec_from_params(module.params)
-        result, diff, warnings = tls.run(spec, check_mode=module.check_mode)
-    except tls.TLSError as exc:
+        spec = options.spec_from_params(module.params)
+        result, diff, warnings = flow.run(spec, check_mode=module.check_mode)
+    except common.TLSError as exc:
         module.fail_json(msg=str(exc))
 
     for warning in warnings:

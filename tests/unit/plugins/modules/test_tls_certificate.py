@@ -248,7 +248,7 @@ def test_csr_flow(capsys, tmp_path):
 
 
 def test_missing_cryptography_is_reported(capsys, pki, monkeypatch):
-    monkeypatch.setattr(tls_certificate.tls, 'HAS_CRYPTOGRAPHY', False)
+    monkeypatch.setattr(tls_certificate.common, 'HAS_CRYPTOGRAPHY', False)
     result, _raw = fail(capsys, pki['ca'])
     assert 'cryptography' in result['msg']
     assert listing(pki['dir']) == []

@@ -17,6 +17,8 @@ author:
 description:
   - Runs the option checks of M(hardened.docker.tls_certificate) (kind, key type and size, SANs, validity, names)
     on a list of requests without creating or reading any file, and returns one message per problem.
+  - Each request is checked against the module's own argument spec with Ansible's argument spec validator (so an
+    option the module refuses gets the message the module would fail with), then by the module's value checks.
   - The tls role's plan uses it so that a bad key size or SAN is refused before anything on any host changes.
 options:
   _input:

@@ -10,7 +10,8 @@ The ``_tls`` package is private to the collection (the leading underscore):
 * ``common``: this file, the ``cryptography`` import, the constants, :class:`TLSError`, time and format helpers;
 * ``keys``: generate, load, serialize and describe private keys, refuse weak ones, pick the signature hash;
 * ``names``: subject alternative names (parse, validate, normalise), subjects, name comparison, extensions;
-* ``options``: the module options into a :class:`~options.Spec`, and ``input_problems`` for the tls role's plan;
+* ``options``: the module's argument spec with its per-kind rules, the value checks no argument spec can
+  express, :class:`~options.Spec`, and ``input_problems`` for the tls role's plan;
 * ``checks``: the idempotency checks, each returning the list of reasons to (re)generate;
 * ``builders``: one builder per kind (CA, server, client certificate, CSR);
 * ``flow``: plan (read, decide, never write), apply (generate, write atomically), result and diff.

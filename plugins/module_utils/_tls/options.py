@@ -3,9 +3,20 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The options of ``hardened.docker.tls_certificate``: :func:`spec_from_params` validates and normalises them into
-a :class:`Spec` (raises :class:`~common.TLSError` with a readable message); :func:`input_problems` runs it for the
-tls role's plan."""
+"""The options of ``hardened.docker.tls_certificate``: argument spec, per-kind rules, value checks.
+
+* :func:`argument_spec` (types, defaults, choices) and :data:`ARGUMENT_SPEC_KEYWORDS` (``required_if``,
+  ``mutually_exclusive``) are what the module hands to ``AnsibleModule``. The per-kind part of them comes from
+  one table, :data:`KIND_RULES`, which also holds the refusals no argument spec can express (options a kind
+  must not be given).
+* :func:`check_values` runs the checks that are about values, not about which options are set (SAN syntax, key
+  size against key type, validity ranges, modes, distinct paths) on parameters the argument spec has validated,
+  and returns a :class:`Spec` (or raises :class:`~common.TLSError` with a readable message).
+* :func:`spec_from_params` validates a plain dict of options without ``AnsibleModule``: Ansible's own
+  ``ArgumentSpecValidator`` against the same spec, then :func:`check_values`. The ``tls_input_problems`` filter
+  (the tls role's plan, on the controller) and the unit tests use it, so a request that passes there passes in
+  the module, with the same message when it does not.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,13 +25,91 @@ __metaclass__ = type
 import os
 import re
 
+from ansible.module_utils.basic import FILE_COMMON_ARGUMENTS
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.validation import check_required_if
+
 from ansible_collections.hardened.docker.plugins.module_utils._tls.common import (
     ALLOWED_KEY_SIZES, DEFAULT_FILE_MODE, DEFAULT_KEY_SIZES, DEFAULT_KEY_TYPE, DEFAULT_PRIVATEKEY_MODE,
-    DEFAULT_RENEW_BEFORE_DAYS, DEFAULT_VALID_DAYS, DIGESTS, KEY_TYPES, KIND_CA, KIND_CSR, KIND_SERVER,
+    DEFAULT_RENEW_BEFORE_DAYS, DEFAULT_VALID_DAYS, DIGESTS, KEY_TYPES, KIND_CA, KIND_CLIENT, KIND_CSR, KIND_SERVER,
     KINDS, LEAF_KINDS, MAX_VALID_DAYS, MIN_RSA_BITS, REFUSED_DIGESTS, TLSError,
 )
 from ansible_collections.hardened.docker.plugins.module_utils._tls.keys import describe_key_spec
 from ansible_collections.hardened.docker.plugins.module_utils._tls.names import parse_subject_alt_names
+
+
+def argument_spec():
+    """Types, defaults and choices of the module's options (the file options come from ``add_file_common_args``)."""
+    return dict(
+        kind=dict(type='str', required=True, choices=list(KINDS)),
+        path=dict(type='path', required=True),
+        privatekey_path=dict(type='path'),
+        privatekey_passphrase=dict(type='str', no_log=True),
+        # a file mode, not a secret (the name only looks like one to the sanity test)
+        privatekey_mode=dict(type='raw', default='0400', no_log=False),
+        common_name=dict(type='str'),
+        organization=dict(type='str'),
+        subject_alt_names=dict(type='list', elements='str'),
+        key_type=dict(type='str', choices=list(KEY_TYPES)),
+        key_size=dict(type='int'),
+        digest=dict(type='str', default='auto'),
+        valid_days=dict(type='int'),
+        renew_before_days=dict(type='int', default=DEFAULT_RENEW_BEFORE_DAYS),
+        ca_path=dict(type='path'),
+        ca_privatekey_path=dict(type='path'),
+        ca_privatekey_passphrase=dict(type='str', no_log=True),
+        csr_path=dict(type='path'),
+        force=dict(type='bool', default=False),
+    )
+
+
+# csr_path needs no entry here: it excludes privatekey_path, which kind=ca and kind=csr require.
+_SIGNING_OPTIONS = ('ca_path', 'ca_privatekey_path', 'ca_privatekey_passphrase')
+
+_LEAF_RULES = dict(
+    requires=('ca_path', 'ca_privatekey_path'),
+    requires_unless_csr=('privatekey_path', 'common_name'),
+)
+
+# Per kind: ``requires`` (all of them), ``requires_unless_csr`` (each unless csr_path is set), ``refuses`` (with
+# ``why``, the reason given when one of them is set).
+KIND_RULES = {
+    KIND_CA: dict(
+        requires=('privatekey_path', 'common_name'),
+        refuses=_SIGNING_OPTIONS,
+        why='kind=ca issues a self-signed CA certificate',
+    ),
+    # server and client certificates are signed by the CA, for a local key or for a CSR's public key
+    KIND_SERVER: _LEAF_RULES,
+    KIND_CLIENT: _LEAF_RULES,
+    KIND_CSR: dict(
+        requires=('privatekey_path', 'common_name'),
+        refuses=_SIGNING_OPTIONS,
+        why='kind=csr only creates a private key and a CSR (written to path); '
+            'sign it with kind=server/client and csr_path',
+    ),
+}
+
+# Options that make no sense with csr_path: the certificate is issued for the CSR's public key and the private
+# key stays on the host that created the CSR.
+CSR_EXCLUDES = ('privatekey_path', 'privatekey_passphrase')
+
+
+def _required_if():
+    rules = []
+    for kind in KINDS:
+        rule = KIND_RULES[kind]
+        if rule.get('requires'):
+            rules.append(('kind', kind, list(rule['requires'])))
+        for name in rule.get('requires_unless_csr', ()):
+            rules.append(('kind', kind, [name, 'csr_path'], True))
+    return rules
+
+
+ARGUMENT_SPEC_KEYWORDS = dict(
+    required_if=_required_if(),
+    mutually_exclusive=[['csr_path', name] for name in CSR_EXCLUDES],
+)
 
 
 def parse_private_key_mode(value):
@@ -118,55 +207,33 @@ def _as_int(value, option):
         raise TLSError('%s must be an integer, got %r' % (option, value))
 
 
-def spec_from_params(params):
-    """Validate option combinations up front and return a :class:`Spec`.
-
-    ``params`` is the module's ``params`` dict (unknown keys are ignored).
-    """
+def check_values(params):
+    """The checks an argument spec cannot express; ``params`` passed the argument spec. Returns a :class:`Spec`."""
     p = dict(params)
-    kind = p.get('kind')
-    if kind not in KINDS:
-        raise TLSError('kind must be one of %s, got %r' % (', '.join(KINDS), kind))
+    kind = p['kind']
+    rules = KIND_RULES[kind]
+    common_name = p.get('common_name')
+    _check_length(common_name, 'common_name')
+    organization = p.get('organization')
+    _check_length(organization, 'organization')
+    try:
+        # An option given as null (or an empty path) passes required_if, which only asks whether it is there.
+        check_required_if(ARGUMENT_SPEC_KEYWORDS['required_if'],
+                          dict((name, value) for name, value in p.items() if value not in (None, '')))
+    except TypeError as exc:
+        raise TLSError(str(exc))
     path = p.get('path')
     if not path:
         raise TLSError('path is required')
 
-    ca_options = ('ca_path', 'ca_privatekey_path', 'ca_privatekey_passphrase')
-    if kind in (KIND_CA, KIND_CSR):
-        given = [name for name in ca_options + ('csr_path',) if p.get(name) is not None]
-        if given:
-            if kind == KIND_CA:
-                why = 'kind=ca issues a self-signed CA certificate'
-            else:
-                why = 'kind=csr only creates a private key and a CSR (written to path); sign it with kind=server/client and csr_path'
-            raise TLSError('%s; %s must not be set' % (why, ', '.join(given)))
+    given = [name for name in rules.get('refuses', ()) if p.get(name) is not None]
+    if given:
+        raise TLSError('%s; %s must not be set' % (rules['why'], ', '.join(given)))
     if kind == KIND_CA and p.get('subject_alt_names'):
         raise TLSError('subject_alt_names is not used for kind=ca (a CA certificate identifies no host)')
 
     csr_path = p.get('csr_path')
-    if kind in LEAF_KINDS:
-        missing = [name for name in ('ca_path', 'ca_privatekey_path') if not p.get(name)]
-        if missing:
-            raise TLSError(
-                'kind=%s requires ca_path and ca_privatekey_path (the CA certificate and key that sign it); missing: %s'
-                % (kind, ', '.join(missing)))
-        if csr_path is not None:
-            for name in ('privatekey_path', 'privatekey_passphrase'):
-                if p.get(name) is not None:
-                    raise TLSError(
-                        '%s must not be set together with csr_path: the certificate is issued for the '
-                        "CSR's public key and the private key stays on the host that created the CSR" % name)
-
     signs_csr = kind in LEAF_KINDS and csr_path is not None
-    if not signs_csr and not p.get('privatekey_path'):
-        raise TLSError('kind=%s requires privatekey_path' % kind)
-
-    common_name = p.get('common_name')
-    if common_name is None and not signs_csr:
-        raise TLSError('kind=%s requires common_name' % kind)
-    _check_length(common_name, 'common_name')
-    organization = p.get('organization')
-    _check_length(organization, 'organization')
 
     sans = parse_subject_alt_names(p.get('subject_alt_names'))
     if kind == KIND_SERVER and not signs_csr and not sans:
@@ -176,11 +243,9 @@ def spec_from_params(params):
     if kind == KIND_SERVER and signs_csr and sans is not None and not sans:
         raise TLSError('kind=server requires at least one subject_alt_names entry; omit the option to use the CSR\'s SANs')
 
-    # key type and size
+    # key type (its choices are in the argument spec) and size
     key_type = p.get('key_type')
     key_size = _as_int(p.get('key_size'), 'key_size')
-    if key_type is not None and key_type not in KEY_TYPES:
-        raise TLSError('key_type must be one of %s, got %r' % (', '.join(KEY_TYPES), key_type))
     if key_type is None and not signs_csr:
         key_type = DEFAULT_KEY_TYPE
     if key_type is None and key_size is not None:
@@ -267,12 +332,31 @@ def spec_from_params(params):
     )
 
 
+def spec_from_params(params):
+    """Validate ``params`` (a dict of module options) the way the module does, without ``AnsibleModule``.
+
+    Ansible's ``ArgumentSpecValidator`` checks them against :func:`argument_spec` (plus the file options) and
+    :data:`ARGUMENT_SPEC_KEYWORDS`; its first error is raised as :class:`~common.TLSError` with the message
+    ``AnsibleModule`` would fail with. Then :func:`check_values`. Options set to ``None`` count as not given,
+    unknown keys are ignored.
+    """
+    spec = argument_spec()
+    spec.update(FILE_COMMON_ARGUMENTS)
+    validator = ArgumentSpecValidator(spec, **ARGUMENT_SPEC_KEYWORDS)
+    given = dict((name, value) for name, value in dict(params).items() if value is not None and name in spec)
+    result = validator.validate(given)
+    if result.error_messages:
+        raise TLSError(result.error_messages[0])
+    return check_values(result.validated_parameters)
+
+
 def input_problems(requests):
     """Check certificate requests before anything is created; return one message per problem.
 
     ``requests`` is a list of ``{'what': label, 'params': module-style params}``; the params need no
-    real paths (placeholders are filled in). This is the module's own :func:`spec_from_params`, so a
-    request that passes here passes there. Used by the tls role's plan, on the controller.
+    real paths (placeholders are filled in). Each is checked by :func:`spec_from_params`, the module's own
+    argument spec and value checks, so a request that passes here passes there. Used by the tls role's plan,
+    on the controller.
     """
     problems = []
     for request in requests or []:

@@ -26,17 +26,10 @@ except ImportError:  # pragma: no cover - common.HAS_CRYPTOGRAPHY tells the modu
 
 
 def _key_usage(ca, rsa_key):
-    return x509.KeyUsage(
-        digital_signature=not ca,
-        content_commitment=False,
-        key_encipherment=(not ca) and rsa_key,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    """keyCertSign and cRLSign for a CA; digitalSignature (plus keyEncipherment for an RSA key) otherwise."""
+    return x509.KeyUsage(digital_signature=not ca, content_commitment=False, key_encipherment=(not ca) and rsa_key,
+                         data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                         encipher_only=False, decipher_only=False)
 
 
 def _subject_alt_names(target):

@@ -36,6 +36,13 @@ Af8wCQYHKoZIzj0EAQNHADBEAiBYR9Ab/AEy9pi98rQQryd70ytkXBPefaRm25hp
 """
 
 
+def run_with_broken_file(params, option, text, mode):
+    """Issue ``params``, break the file of ``option`` (``text``, with ``mode``), run again; returns the result."""
+    run(params)
+    clobber(params[option], text, mode)
+    return run(params)[0]
+
+
 @pytest.mark.parametrize('kind', ['ca', 'server', 'client', 'csr'])
 def test_second_run_is_unchanged(kind, ca_dir, out):
     if kind == 'ca':
@@ -74,9 +81,7 @@ def test_reason_missing_certificate(ca_dir, out):
 
 def test_reason_unparsable_certificate(ca_dir, out):
     params = leaf_params(out, ca_dir)
-    run(params)
-    clobber(params['path'], 'garbage', 0o644)
-    result, _diff, _warnings = run(params)
+    result = run_with_broken_file(params, 'path', 'garbage', 0o644)
     assert has_reason(result['reasons'], 'cannot be parsed')
     assert load_cert(params['path'])
 
@@ -195,9 +200,7 @@ def test_force(ca_dir, out):
 
 def test_unparsable_private_key_is_regenerated(ca_dir, out):
     params = leaf_params(out, ca_dir)
-    run(params)
-    clobber(params['privatekey_path'], 'not a key', 0o600)
-    result, _diff, _warnings = run(params)
+    result = run_with_broken_file(params, 'privatekey_path', 'not a key', 0o600)
     assert has_reason(result['reasons'], 'cannot be parsed')
     assert result['privatekey_created'] is True
     assert spki(load_cert(params['path']).public_key()) == spki(load_key(params['privatekey_path']).public_key())

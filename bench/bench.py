@@ -166,7 +166,7 @@ def floor(n):
 
 def certificate_issuance(rounds):
     sys.path.insert(0, os.path.join(ROOT, ".cache", "collections"))
-    from ansible_collections.hardened.docker.plugins.module_utils import tls
+    from ansible_collections.hardened.docker.plugins.module_utils._tls import flow, options
 
     def issue(params):
         base = {"owner": None, "group": None, "mode": None, "force": False, "digest": "auto",
@@ -175,7 +175,7 @@ def certificate_issuance(rounds):
                 "key_type": None, "subject_alt_names": None, "common_name": None, "ca_path": None,
                 "ca_privatekey_path": None, "csr_path": None, "privatekey_path": None}
         base.update(params)
-        tls.run(tls.spec_from_params(base))
+        flow.run(options.spec_from_params(base))
 
     results = {}
     workdir = tempfile.mkdtemp(prefix="hd-bench-tls-")

@@ -2,7 +2,7 @@
 # Copyright (c) 2026, hardened.docker maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filter tls_input_problems: a thin wrapper around tls.input_problems."""
+"""Filter tls_input_problems: a thin wrapper around _tls.options.input_problems."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -17,6 +17,8 @@ author:
 description:
   - Runs the option checks of M(hardened.docker.tls_certificate) (kind, key type and size, SANs, validity, names)
     on a list of requests without creating or reading any file, and returns one message per problem.
+  - Each request is checked against the module's own argument spec with Ansible's argument spec validator (so an
+    option the module refuses gets the message the module would fail with), then by the module's value checks.
   - The tls role's plan uses it so that a bad key size or SAN is refused before anything on any host changes.
 options:
   _input:
@@ -46,12 +48,12 @@ _value:
   elements: str
 """
 
-from ansible_collections.hardened.docker.plugins.module_utils import tls  # noqa: E402
+from ansible_collections.hardened.docker.plugins.module_utils._tls import options  # noqa: E402
 
 
 def tls_input_problems(requests):
     """One message per problem in ``requests``."""
-    return tls.input_problems(list(requests or []))
+    return options.input_problems(list(requests or []))
 
 
 class FilterModule(object):

@@ -411,31 +411,12 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.hardened.docker.plugins.module_utils import tls
+from ansible_collections.hardened.docker.plugins.module_utils._tls import common, flow, options
 
 
 def argument_spec():
-    return dict(
-        kind=dict(type='str', required=True, choices=list(tls.KINDS)),
-        path=dict(type='path', required=True),
-        privatekey_path=dict(type='path'),
-        privatekey_passphrase=dict(type='str', no_log=True),
-        # a file mode, not a secret (the name only looks like one to the sanity test)
-        privatekey_mode=dict(type='raw', default='0400', no_log=False),
-        common_name=dict(type='str'),
-        organization=dict(type='str'),
-        subject_alt_names=dict(type='list', elements='str'),
-        key_type=dict(type='str', choices=list(tls.KEY_TYPES)),
-        key_size=dict(type='int'),
-        digest=dict(type='str', default='auto'),
-        valid_days=dict(type='int'),
-        renew_before_days=dict(type='int', default=tls.DEFAULT_RENEW_BEFORE_DAYS),
-        ca_path=dict(type='path'),
-        ca_privatekey_path=dict(type='path'),
-        ca_privatekey_passphrase=dict(type='str', no_log=True),
-        csr_path=dict(type='path'),
-        force=dict(type='bool', default=False),
-    )
+    """The module's options (types, defaults, choices); the per-kind rules are ``options.ARGUMENT_SPEC_KEYWORDS``."""
+    return options.argument_spec()
 
 
 def _apply_file_attributes(module, path, mode, changed):
@@ -452,14 +433,15 @@ def main():
         argument_spec=argument_spec(),
         supports_check_mode=True,
         add_file_common_args=True,
+        **options.ARGUMENT_SPEC_KEYWORDS
     )
-    if not tls.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography >= 3.3'), exception=tls.CRYPTOGRAPHY_IMP_ERR)
+    if not common.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib('cryptography >= 3.3'), exception=common.CRYPTOGRAPHY_IMP_ERR)
 
     try:
-        spec = tls.spec_from_params(module.params)
-        result, diff, warnings = tls.run(spec, check_mode=module.check_mode)
-    except tls.TLSError as exc:
+        spec = options.check_values(module.params)
+        result, diff, warnings = flow.run(spec, check_mode=module.check_mode)
+    except common.TLSError as exc:
         module.fail_json(msg=str(exc))
 
     for warning in warnings:

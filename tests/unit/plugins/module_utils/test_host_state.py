@@ -152,9 +152,9 @@ def test_cert_summary():
 
 
 def test_decode_certificate_reads_a_real_certificate(tmp_path):
-    from ansible_collections.hardened.docker.plugins.module_utils import tls
+    from ansible_collections.hardened.docker.plugins.module_utils._tls import keys
     cert = tmp_path / 'ca.pem'
-    key = tls.generate_private_key('ecdsa', 256)
+    key = keys.generate_private_key('ecdsa', 256)
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.x509.oid import NameOID

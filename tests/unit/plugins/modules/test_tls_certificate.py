@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ansible.module_utils import basic
+from ansible_collections.hardened.docker.plugins.module_utils._tls import options
 from ansible_collections.hardened.docker.plugins.modules import tls_certificate
 
 try:
@@ -61,6 +62,15 @@ def fail(capsys, args, **kwargs):
     code, result, raw = run_module(capsys, args, **kwargs)
     assert code == 1 and result.get('failed'), result
     return result, raw
+
+
+def refused_server(capsys, pki, override):
+    """Run the server task with ``override`` (``None`` drops an option); it must fail. Returns (args, result)."""
+    args = dict(pki['server'])
+    args.update(override)
+    args = {k: v for k, v in args.items() if v is not None}
+    result, _raw = fail(capsys, args)
+    return args, result
 
 
 def mode_of(path):
@@ -190,16 +200,34 @@ def test_file_attributes(capsys, pki):
     (dict(digest='sha1'), 'digest=sha1 is refused'),
     (dict(subject_alt_names=['docker1.example.com']), 'must start with DNS: or IP:'),
     (dict(subject_alt_names=['IP:999.1.1.1']), 'not a valid IPv4 or IPv6 address'),
-    (dict(ca_path=None), 'kind=server requires ca_path and ca_privatekey_path'),
+    (dict(ca_path=None), 'kind is server but all of the following are missing: ca_path'),
     (dict(subject_alt_names=None), 'requires at least one subject_alt_names entry'),
     (dict(privatekey_mode='0604'), 'would give other users access'),
 ])
 def test_refusals(capsys, pki, override, message):
-    args = dict(pki['server'])
-    args.update(override)
-    args = {k: v for k, v in args.items() if v is not None}
-    result, _raw = fail(capsys, args)
+    _args, result = refused_server(capsys, pki, override)
     assert message in result['msg']
+    assert listing(pki['dir']) == []
+
+
+@pytest.mark.parametrize('override, message', [
+    (dict(common_name=None), 'kind is server but any of the following are missing: common_name, csr_path'),
+    (dict(csr_path='/x/server.csr'), 'parameters are mutually exclusive: csr_path|privatekey_path'),
+    (dict(key_type='dsa'), 'value of key_type must be one of: ecdsa, rsa, ed25519, got: dsa'),
+    (dict(valid_days=30), 'renew_before_days (30) must be smaller than valid_days (30)'),
+])
+def test_plan_filter_reports_the_module_message(capsys, pki, override, message):
+    """The tls role's plan (tls_input_problems) refuses what the module refuses, with the module's own message."""
+    args, result = refused_server(capsys, pki, override)
+    assert message in result['msg']
+    assert options.input_problems([{'what': 'server', 'params': args}]) == ['server: ' + result['msg']]
+
+
+@pytest.mark.parametrize('option', ['ca_path', 'ca_privatekey_path'])
+def test_option_given_as_null_counts_as_missing(capsys, pki, option):
+    """required_if only asks whether an option is there; null is refused like a missing option, not a traceback."""
+    result, _raw = fail(capsys, dict(pki['server'], **{option: None}))
+    assert result['msg'] == 'kind is server but all of the following are missing: %s' % option
     assert listing(pki['dir']) == []
 
 
@@ -244,11 +272,11 @@ def test_csr_flow(capsys, tmp_path):
     assert ok(capsys, sign)[0]['changed'] is False
 
     result, _raw = fail(capsys, dict(sign, privatekey_path=str(ca / 'x-key.pem')))
-    assert 'must not be set together with csr_path' in result['msg']
+    assert 'parameters are mutually exclusive: csr_path|privatekey_path' in result['msg']
 
 
 def test_missing_cryptography_is_reported(capsys, pki, monkeypatch):
-    monkeypatch.setattr(tls_certificate.tls, 'HAS_CRYPTOGRAPHY', False)
+    monkeypatch.setattr(tls_certificate.common, 'HAS_CRYPTOGRAPHY', False)
     result, _raw = fail(capsys, pki['ca'])
     assert 'cryptography' in result['msg']
     assert listing(pki['dir']) == []

@@ -36,6 +36,8 @@ command -v mkfs.btrfs >/dev/null || need_pkgs+=(btrfs-progs)
 command -v rsync >/dev/null || need_pkgs+=(rsync)
 command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)  # ansible-test sanity's shellcheck test
 command -v chromium >/dev/null || need_pkgs+=(chromium)  # the audit scenario renders fleet.html headless
+command -v gpg >/dev/null || need_pkgs+=(gnupg)  # upstream-repo.sh signs the stand-in of Docker's repository
+command -v dpkg-scanpackages >/dev/null || need_pkgs+=(dpkg-dev)  # and indexes it
 if ! docker info >/dev/null 2>&1 && ! command -v dockerd >/dev/null; then
   need_pkgs+=(docker.io)
 fi

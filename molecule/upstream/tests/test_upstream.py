@@ -1,0 +1,127 @@
+"""engine_source: upstream from the stand-in of Docker's repository: key, deb822 source, pins, legacy files."""
+
+import hashlib
+import os
+import sys
+
+from conftest import CONTAINERD_FIRST, CONTAINERD_SECOND, FIRST, REFUSED, SECOND
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests"))
+from playbook_helper import run_for_text  # noqa: E402  pylint: disable=wrong-import-position
+
+CONVERGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "converge.yml")
+DOCKER_PACKAGES = ("docker-ce", "docker-ce-cli", "containerd.io")
+
+
+def _version(host, package):
+    out = host.run("dpkg-query -W -f '${Status} ${Version}' %s", package)
+    return out.stdout.split()[-1] if out.rc == 0 and out.stdout.startswith("install ok installed") else None
+
+
+def _versions(host):
+    return {name: _version(host, name) for name in DOCKER_PACKAGES}
+
+
+def test_the_pinned_versions_are_installed_and_docker_io_is_not(host):
+    assert _versions(host) == {"docker-ce": FIRST, "docker-ce-cli": FIRST, "containerd.io": CONTAINERD_FIRST}
+    for name in ("docker.io", "containerd", "runc"):
+        assert _version(host, name) is None, name
+
+
+def test_dockerd_from_docker_ce_answers_under_dockers_unit(host):
+    version = host.check_output("docker version --format '{{.Server.Version}}'")
+    # The stand-in carries Debian bookworm's dockerd (see README "Tests"): the package says 27.3.1, dockerd 20.10.
+    assert version.startswith("20.10."), version
+    exec_start = host.check_output("systemctl show -p ExecStart --value docker.service")
+    assert "path=/usr/bin/dockerd" in exec_start and "--containerd=/run/containerd/containerd.sock" in exec_start
+    main_pid = int(host.check_output("systemctl show -p MainPID --value docker.service"))
+    assert main_pid == host.process.get(comm="dockerd").pid
+    assert host.check_output("systemctl is-active containerd.service") == "active"
+    sock = host.file("/var/run/docker.sock")
+    assert sock.is_socket and sock.group == "docker" and sock.mode == 0o660
+
+
+def test_the_source_is_deb822_signed_by_the_checked_key(host, harness_fingerprint):
+    sources = host.file("/etc/apt/sources.list.d/docker.sources")
+    assert sources.mode == 0o644 and sources.user == "root"
+    fields = dict(line.split(": ", 1) for line in sources.content_string.splitlines() if ": " in line)
+    assert fields["Types"] == "deb"
+    assert fields["URIs"].endswith(":8080/debian")
+    assert fields["Suites"] == "bookworm" and fields["Components"] == "stable"
+    assert fields["Architectures"] == "amd64"
+    assert fields["Signed-By"] == "/etc/apt/keyrings/docker.asc"
+    key = host.file("/etc/apt/keyrings/docker.asc")
+    assert key.mode == 0o644 and key.user == "root"
+    # The stored key is the harness's key, read by gpg on the machine (not by the role's own filter).
+    served = os.path.join(os.environ.get("MOLECULE_PROJECT_DIRECTORY", "."), ".cache", "upstream-repo", "current",
+                          "debian", "gpg")
+    with open(served) as handle:
+        assert key.content_string == handle.read()
+    assert len(harness_fingerprint) == 40 and harness_fingerprint != "9DC858229FC7DD38854AE2D88D81803C0EBFCD88"
+
+
+def test_what_old_instructions_left_is_gone_and_apt_updates_cleanly(host):
+    # prepare put a docker.list with Docker's real URL and trusted.gpg.d/docker.gpg on this host.
+    assert not host.file("/etc/apt/sources.list.d/docker.list").exists
+    assert host.run("ls /etc/apt/trusted.gpg.d/ | grep -i docker").stdout == ""
+    update = host.run("apt-get update")
+    assert update.rc == 0, update.stderr
+    # No second source of the same repository, no unreachable download.docker.com, no unsigned repository.
+    assert "W:" not in update.stderr and "E:" not in update.stderr, update.stderr
+    assert "download.docker.com" not in update.stdout
+
+
+def test_the_pins_are_in_apt_preferences(host):
+    prefs = host.file("/etc/apt/preferences.d/docker")
+    assert prefs.mode == 0o644
+    stanzas = [dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith("#"))
+               for block in prefs.content_string.split("\n\n")]
+    stanzas = [s for s in stanzas if s]
+    assert {s["Package"]: s["Pin"] for s in stanzas} == {
+        "docker-ce": "version " + FIRST, "docker-ce-cli": "version " + FIRST, "containerd.io": "version " + CONTAINERD_FIRST}
+    assert {s["Pin-Priority"] for s in stanzas} == {"999"}
+
+
+def test_apt_get_upgrade_keeps_the_pinned_versions(host):
+    host.check_output("apt-get update -q")
+    # The second versions are there and newer: without the pins apt would upgrade to them.
+    policy = host.check_output("apt-cache policy docker-ce containerd.io")
+    assert SECOND in policy and CONTAINERD_SECOND in policy, policy
+    assert host.check_output("apt-cache policy docker-ce | awk '/Candidate:/ {print $2}'") == FIRST
+    assert host.check_output("apt-cache policy containerd.io | awk '/Candidate:/ {print $2}'") == CONTAINERD_FIRST
+    # What `apt-get upgrade` would do on the whole host: nothing of Docker's.
+    simulated = host.check_output("apt-get -s -o Debug::NoLocking=1 upgrade")
+    for name in DOCKER_PACKAGES:
+        assert "Inst %s " % name not in simulated, simulated
+    # And a real upgrade of exactly these packages leaves them where they are.
+    upgrade = host.run("DEBIAN_FRONTEND=noninteractive apt-get -y install --only-upgrade %s %s %s", *DOCKER_PACKAGES)
+    assert upgrade.rc == 0, upgrade.stderr
+    assert _versions(host) == {"docker-ce": FIRST, "docker-ce-cli": FIRST, "containerd.io": CONTAINERD_FIRST}
+
+
+def _state(host):
+    """A hash of what a refused run must not change: packages, /etc/apt, the package lists."""
+    out = host.check_output(
+        "dpkg-query -W -f '${Package} ${Version} ${Status}\\n'; "
+        "find /etc/apt /var/lib/apt/lists -xdev -type f -print0 | sort -z | xargs -0 sha256sum; "
+        "ls -la --time-style=+%s /var/lib/apt/lists")
+    return hashlib.sha256(out.encode()).hexdigest(), out
+
+
+def test_a_wrong_key_is_refused_before_anything_changes(host, refused, harness_fingerprint):
+    before, listing = _state(refused)
+    assert "docker" not in listing.split("/etc/apt")[0], "hd-up-refused should have no Docker package"
+    wrong = "0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567"
+    rc, text = run_for_text(refused, CONVERGE, {"hd_up_converge": REFUSED, "engine_upstream_key_fingerprint": wrong})
+    assert rc != 0, text
+    assert "engine_upstream_key_fingerprint expects 0123456789ABCDEF0123456789ABCDEF01234567" in text, text
+    assert "has the fingerprint %s" % harness_fingerprint in text, text
+    assert _state(refused)[0] == before
+    for path in ("/etc/apt/keyrings/docker.asc", "/etc/apt/sources.list.d/docker.sources", "/etc/apt/preferences.d/docker"):
+        assert not refused.file(path).exists, path
+    # The same host with the right key is not refused at the key (here the run is stopped by --check's limits
+    # only after the check passed): the refusal above was the fingerprint's, not the host's.
+    rc, text = run_for_text(refused, CONVERGE, {"hd_up_converge": REFUSED}, options=["--check"])
+    assert "Refuse a signing key that is not engine_upstream_key_fingerprint" in text, text
+    assert "engine_upstream_key_fingerprint expects" not in text, text
+    assert _state(refused)[0] == before

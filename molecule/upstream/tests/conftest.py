@@ -1,6 +1,7 @@
 """The tests run on the Docker host; hd-up-repo only serves the stand-in repository and hd-up-refused is reached
 through ``refused``."""
 
+import hashlib
 import os
 
 import pytest
@@ -30,3 +31,12 @@ def refused():
 def harness_fingerprint():
     with open(os.path.join(ROOT, ".cache", "upstream-repo", "fingerprint")) as handle:
         return handle.read().strip()
+
+
+def apt_state(host):
+    """A hash of what a refused run must not change: packages, /etc/apt, the package lists."""
+    out = host.check_output(
+        "dpkg-query -W -f '${Package} ${Version} ${Status}\\n'; "
+        "find /etc/apt /var/lib/apt/lists -xdev -type f -print0 | sort -z | xargs -0 sha256sum; "
+        "ls -la --time-style=+%s /var/lib/apt/lists")
+    return hashlib.sha256(out.encode()).hexdigest(), out

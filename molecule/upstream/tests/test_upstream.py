@@ -1,15 +1,15 @@
 """engine_source: upstream from the stand-in of Docker's repository: key, deb822 source, pins, legacy files."""
 
-import hashlib
 import os
 import sys
 
-from conftest import CONTAINERD_FIRST, CONTAINERD_SECOND, FIRST, REFUSED, SECOND
+from conftest import CONTAINERD_FIRST, CONTAINERD_SECOND, FIRST, REFUSED, SECOND, apt_state
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests"))
 from playbook_helper import run_for_text  # noqa: E402  pylint: disable=wrong-import-position
 
 CONVERGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "converge.yml")
+CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "check.yml")
 DOCKER_PACKAGES = ("docker-ce", "docker-ce-cli", "containerd.io")
 
 
@@ -79,7 +79,7 @@ def test_the_pins_are_in_apt_preferences(host):
     stanzas = [s for s in stanzas if s]
     assert {s["Package"]: s["Pin"] for s in stanzas} == {
         "docker-ce": "version " + FIRST, "docker-ce-cli": "version " + FIRST, "containerd.io": "version " + CONTAINERD_FIRST}
-    assert {s["Pin-Priority"] for s in stanzas} == {"999"}
+    assert {s["Pin-Priority"] for s in stanzas} == {"1001"}
 
 
 def test_apt_get_upgrade_keeps_the_pinned_versions(host):
@@ -99,24 +99,15 @@ def test_apt_get_upgrade_keeps_the_pinned_versions(host):
     assert _versions(host) == {"docker-ce": FIRST, "docker-ce-cli": FIRST, "containerd.io": CONTAINERD_FIRST}
 
 
-def _state(host):
-    """A hash of what a refused run must not change: packages, /etc/apt, the package lists."""
-    out = host.check_output(
-        "dpkg-query -W -f '${Package} ${Version} ${Status}\\n'; "
-        "find /etc/apt /var/lib/apt/lists -xdev -type f -print0 | sort -z | xargs -0 sha256sum; "
-        "ls -la --time-style=+%s /var/lib/apt/lists")
-    return hashlib.sha256(out.encode()).hexdigest(), out
-
-
 def test_a_wrong_key_is_refused_before_anything_changes(host, refused, harness_fingerprint):
-    before, listing = _state(refused)
+    before, listing = apt_state(refused)
     assert "docker" not in listing.split("/etc/apt")[0], "hd-up-refused should have no Docker package"
     wrong = "0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567"
     rc, text = run_for_text(refused, CONVERGE, {"hd_up_converge": REFUSED, "engine_upstream_key_fingerprint": wrong})
     assert rc != 0, text
     assert "engine_upstream_key_fingerprint expects 0123456789ABCDEF0123456789ABCDEF01234567" in text, text
     assert "has the fingerprint %s" % harness_fingerprint in text, text
-    assert _state(refused)[0] == before
+    assert apt_state(refused)[0] == before
     for path in ("/etc/apt/keyrings/docker.asc", "/etc/apt/sources.list.d/docker.sources", "/etc/apt/preferences.d/docker"):
         assert not refused.file(path).exists, path
     # The same host with the right key is not refused at the key (here the run is stopped by --check's limits
@@ -124,4 +115,15 @@ def test_a_wrong_key_is_refused_before_anything_changes(host, refused, harness_f
     rc, text = run_for_text(refused, CONVERGE, {"hd_up_converge": REFUSED}, options=["--check"])
     assert "Refuse a signing key that is not engine_upstream_key_fingerprint" in text, text
     assert "engine_upstream_key_fingerprint expects" not in text, text
-    assert _state(refused)[0] == before
+    assert apt_state(refused)[0] == before
+
+
+def test_the_check_entry_point_refuses_a_wrong_key_too(host, refused, harness_fingerprint):
+    before = apt_state(refused)[0]
+    wrong = "9DC858229FC7DD38854AE2D88D81803C0EBFCD88"  # Docker's real key: not the stand-in's
+    rc, text = run_for_text(refused, CHECK, {"hd_up_converge": REFUSED, "engine_upstream_key_fingerprint": wrong})
+    assert rc != 0, text
+    assert "has the fingerprint %s, but engine_upstream_key_fingerprint expects %s" % (harness_fingerprint, wrong) in text
+    rc, text = run_for_text(refused, CHECK, {"hd_up_converge": REFUSED})
+    assert rc == 0, text
+    assert apt_state(refused)[0] == before

@@ -104,5 +104,8 @@ fi
 # --- 5. base images for the test hosts ----------------------------------------
 if [ "$BUILD_IMAGES" -eq 1 ]; then
   "$HARNESS/build-images.sh"
+  # The stand-in of Docker's apt repository (the upstream scenario mounts
+  # .cache/upstream-repo into its repository host when it creates it).
+  "$HARNESS/upstream-repo.sh" >/dev/null
 fi
 log "ready"

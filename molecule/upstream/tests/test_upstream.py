@@ -71,6 +71,14 @@ def test_what_old_instructions_left_is_gone_and_apt_updates_cleanly(host):
     assert "download.docker.com" not in update.stdout
 
 
+def test_the_cli_plugins_of_engine_components_answer(host):
+    # The stand-in's plugins are placeholders that only print their version (README "Tests"), unpinned: the newest.
+    assert _version(host, "docker-buildx-plugin") == "0.19.3-1~debian.12~bookworm"
+    assert _version(host, "docker-compose-plugin") == "2.32.1-1~debian.12~bookworm"
+    assert host.check_output("docker compose version").startswith("Docker Compose version v2.32.1")
+    assert host.check_output("docker buildx version").startswith("github.com/docker/buildx v0.19.3")
+
+
 def test_the_pins_are_in_apt_preferences(host):
     prefs = host.file("/etc/apt/preferences.d/docker")
     assert prefs.mode == 0o644
@@ -126,4 +134,12 @@ def test_the_check_entry_point_refuses_a_wrong_key_too(host, refused, harness_fi
     assert "has the fingerprint %s, but engine_upstream_key_fingerprint expects %s" % (harness_fingerprint, wrong) in text
     rc, text = run_for_text(refused, CHECK, {"hd_up_converge": REFUSED})
     assert rc == 0, text
+    assert apt_state(refused)[0] == before
+
+
+def test_components_from_debian_12_itself_are_refused_before_anything_changes(host, refused):
+    before = apt_state(refused)[0]
+    rc, text = run_for_text(refused, CHECK, {"hd_up_converge": REFUSED, "engine_source": "distro", "engine_version": ""})
+    assert rc != 0, text
+    assert "engine_components buildx, compose cannot come from engine_source=distro on Debian 12" in text, text
     assert apt_state(refused)[0] == before

@@ -104,8 +104,8 @@ def test_published_ports_only_from_the_published_networks(host, outsider, addres
     else:
         pytest.fail("the published port did not answer the allowed machine")
     # A container reaching the host's published port comes from a Docker bridge: allowed.
-    assert host.run("docker run --rm hd/busybox:web /bin/busybox wget -q -O - -T 5 http://%s:%d/hostname",
-                    address, published).rc == 0
+    assert host.run("docker run --rm hd/busybox:web /bin/busybox wget -q -O - -T 5 http://%s:%s/hostname",
+                    address, str(published)).rc == 0
     # The outsider reaches the host (a closed port resets at once) but not the published port: dropped and counted.
     assert connect(outsider, address, 8081) == 1
     before = dropped(host, PUBLISHED)

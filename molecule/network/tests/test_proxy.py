@@ -86,9 +86,9 @@ def test_a_pull_goes_through_the_proxy(host, registry, server):
     # The hardened default-ulimits (nofile 65536) cannot be raised on this machine: the container asks for its hard
     # limit (see test_harden.py).
     hard = host.check_output("sh -c 'ulimit -Hn'")
-    ulimit = "--ulimit nofile=1024:%s" % hard if hard != "unlimited" and int(hard) < 65536 else ""
-    assert host.check_output("docker run --rm %s %s/%s echo pulled-through-the-proxy", ulimit, registry, IMAGE) == \
-        "pulled-through-the-proxy"
+    nofile = "nofile=1024:%s" % (hard if hard != "unlimited" and int(hard) < 65536 else 65536)
+    assert host.check_output("docker run --rm --ulimit %s %s/%s echo pulled-through-the-proxy", nofile, registry,
+                             IMAGE) == "pulled-through-the-proxy"
     new = _proxy_log(server)[before:]
     # tinyproxy logs the client's address and the CONNECT to the registry.
     assert _own_address(host) in new, new

@@ -151,7 +151,8 @@ def test_insecure_registries_and_a_bad_proxy_are_refused_before_any_change(host)
     rc, out = run_for_text(host, CONVERGE, {"daemon_http_proxy": "proxy.internal.example:3128",
                                             "daemon_no_proxy": ["a b"]})
     assert rc != 0
-    assert 'daemon_http_proxy "proxy.internal.example:3128" is not a proxy URL' in out
+    assert ('daemon_http_proxy "proxy.internal.example:3128" is not a proxy URL: write http://HOST:PORT (or https://, '
+            'socks5://), e.g. http://proxy.example.com:3128') in out
     assert 'daemon_no_proxy "a b"' in out
     rc, out = run_for_text(host, CONVERGE, {"registries_trusted": [{"address": "https://reg.example/v2", "ca": "x"}]})
     assert rc != 0

@@ -136,6 +136,16 @@ class ValidationContext(object):
             found.extend((value, source.label) for value in source.parsed.values(name))
         return found
 
+    def string_values(self, settings, name, is_list=False):
+        """(value, source) for the string daemon.json key ``name`` (each string of it with ``is_list``; a value of
+        the wrong type is left to the type check), source 'daemon.json', then every flag that sets it."""
+        value = settings.get(name)
+        if is_list:
+            values = value if isinstance(value, list) else []
+        else:
+            values = [value]
+        return [(v, 'daemon.json') for v in values if isinstance(v, str)] + self.flag_values(name)
+
 
 class FlagSource(object):
     def __init__(self, label, text, where, fix):
@@ -1338,9 +1348,7 @@ def _check_flag_conflicts(settings, ctx, out):
 
 def _check_metrics(settings, ctx, out):
     """metrics-addr: HOST:PORT, on loopback unless allow_remote_metrics (the endpoint has no authentication)."""
-    values = [(settings['metrics-addr'], 'daemon.json')] if isinstance(settings.get('metrics-addr'), str) else []
-    values += ctx.flag_values('metrics-addr')
-    for value, source in values:
+    for value, source in ctx.string_values(settings, 'metrics-addr'):
         where = '' if source == 'daemon.json' else ' (from %s)' % source
         if not value:
             continue
@@ -1374,10 +1382,7 @@ def _check_metrics(settings, ctx, out):
 
 def _check_insecure_registries(settings, ctx, out):
     """insecure-registries (CIS 2.5): plain HTTP or unverified TLS, refused unless allow_insecure_registries."""
-    values = [(value, 'daemon.json') for value in settings.get('insecure-registries') or []
-              if isinstance(settings.get('insecure-registries'), list) and isinstance(value, str)]
-    values += ctx.flag_values('insecure-registries')
-    for value, source in values:
+    for value, source in ctx.string_values(settings, 'insecure-registries', is_list=True):
         where = '' if source == 'daemon.json' else ' (from %s)' % source
         if ctx.allow_insecure_registries:
             out.warn("insecure-registries %s%s: dockerd talks to it over plain HTTP or without checking its certificate "

@@ -31,6 +31,8 @@ try:
 except ImportError:  # pragma: no cover - no libselinux on the controller
     HAS_SELINUX = False
 
+from ansible_collections.hardened.docker.plugins.module_utils._host_state import owner_and_group
+
 try:
     from ansible_collections.hardened.docker.plugins.module_utils._tls import common, flow, options
 except ImportError:  # pragma: no cover - the module reports a missing cryptography itself
@@ -80,14 +82,7 @@ def _selinux_enabled():
 def path_info(path):
     """What AnsibleModule adds to a result that names a file (owner, group, mode, state, size)."""
     st = os.lstat(path)
-    try:
-        owner = pwd.getpwuid(st.st_uid).pw_name
-    except KeyError:
-        owner = str(st.st_uid)
-    try:
-        group = grp.getgrgid(st.st_gid).gr_name
-    except KeyError:
-        group = str(st.st_gid)
+    owner, group = owner_and_group(st)
     if stat.S_ISLNK(st.st_mode):
         state = 'link'
     elif stat.S_ISDIR(st.st_mode):

@@ -478,12 +478,8 @@ def matches_skeleton(rel, pattern):
 # The reader (I/O)
 # --------------------------------------------------------------------------
 
-def stat_path(path):
-    """Owner, mode and kind of ``path`` (following links), or {'exists': False}."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return {'exists': False}
+def owner_and_group(st):
+    """The names of the owner and group of a stat result (their numbers, as text, when they have no name)."""
     try:
         owner = pwd.getpwuid(st.st_uid).pw_name
     except KeyError:
@@ -492,6 +488,16 @@ def stat_path(path):
         group = grp.getgrgid(st.st_gid).gr_name
     except KeyError:
         group = str(st.st_gid)
+    return owner, group
+
+
+def stat_path(path):
+    """Owner, mode and kind of ``path`` (following links), or {'exists': False}."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return {'exists': False}
+    owner, group = owner_and_group(st)
     if stat.S_ISDIR(st.st_mode):
         kind = 'directory'
     elif stat.S_ISSOCK(st.st_mode):

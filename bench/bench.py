@@ -333,7 +333,9 @@ def markdown(data):
                 biggest, f["floor_s"][biggest], f["floor_s"][biggest] / floor1))
     nf = f.get("noop_fleet")
     if nf:
-        lines.append("| no-op re-run of the %d converged hosts (forks %d): wall time / controller CPU (per host), target <= %.1fx one host's no-op | %.1f s (%.2fx one host's %.1f s) / %.1f s (%.2f s; one host: %.1f s), changed=%d: %s |" % (
+        lines.append(("| no-op re-run of the %d converged hosts (forks %d): wall time / controller CPU (per host), "
+                      "target <= %.1fx one host's no-op | %.1f s (%.2fx one host's %.1f s) / %.1f s (%.2f s; "
+                      "one host: %.1f s), changed=%d: %s |") % (
             nf["hosts"], nf["hosts"], t["noop_fleet_over_noop1_max_ratio"], nf["seconds"], nf["seconds"] / f["second_run_s"],
             f["second_run_s"], nf["cpu"]["controller_s"], nf["controller_s_per_host"],
             f["cpu_second_run"]["controller_s"], nf["changed"], verdict(met["noop_fleet"])))

@@ -1,4 +1,4 @@
-"""docker.io -> docker-ce and back on hd-up-switch (prepare: Debian's docker.io with an image, a volume with data, a
+"""docker.io -> docker-ce and back on hd-up-switch, Debian 13 (prepare: Debian's docker.io and docker-cli with an image, a volume with data, a
 running container with a restart policy, the operator's daemon.json with live-restore, TLS files; converge: the
 switch to docker-ce). What happens to the running container is measured, with and without live-restore."""
 
@@ -9,12 +9,15 @@ import time
 import pytest
 import testinfra
 
-from conftest import CONTAINERD_FIRST, FIRST, apt_state
+from conftest import CONTAINERD_FIRST, SECOND, apt_state, assert_upgrade_keeps_the_pins, installed_version
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests"))
 from playbook_helper import run_for_changed, run_for_text  # noqa: E402  pylint: disable=wrong-import-position
 
 SWITCH = "hd-up-switch"
+FIRST_13 = "5:27.3.1-1~debian.13~trixie"
+SECOND_13 = SECOND.replace("debian.12~bookworm", "debian.13~trixie")
+DEBIAN_ENGINE = ("docker.io", "docker-cli", "containerd", "runc")
 CONVERGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "converge.yml")
 CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "check.yml")
 DISTRO = {"hd_up_converge": SWITCH, "engine_source": "distro", "engine_version": "", "engine_containerd_version": "", "engine_components": []}
@@ -35,17 +38,13 @@ def _state(host, text=None):
     return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
 
-def _installed(host, package):
-    out = host.run("dpkg-query -W -f '${Status} ${Version}' %s", package)
-    return out.stdout.split()[-1] if out.rc == 0 and out.stdout.startswith("install ok installed") else None
-
-
 def test_docker_io_became_docker_ce_keeping_the_workload(switch):
     before = _state(switch, switch.file("/root/hd-up-state.before").content_string)
     assert before["running"] == "true" and before["container"].endswith(" unless-stopped"), before
-    assert _installed(switch, "docker-ce") == FIRST and _installed(switch, "containerd.io") == CONTAINERD_FIRST
-    for name in ("docker.io", "containerd", "runc"):
-        assert _installed(switch, name) is None, name
+    assert installed_version(switch, "docker-ce") == FIRST_13
+    assert installed_version(switch, "containerd.io") == CONTAINERD_FIRST
+    for name in DEBIAN_ENGINE:
+        assert installed_version(switch, name) is None, name
     # Same image, container, volume and data, daemon.json and TLS files byte for byte; with live-restore the
     # container's process ran through the switch (same PID, same start).
     assert _state(switch) == before
@@ -54,6 +53,11 @@ def test_docker_io_became_docker_ce_keeping_the_workload(switch):
     # dockerd of docker-ce reads the kept daemon.json.
     assert switch.check_output("docker info --format '{{json .Labels}}'") == '["hd-up=switch"]'
     assert switch.check_output("docker info --format '{{.LiveRestoreEnabled}}'") == "true"
+
+
+def test_apt_get_upgrade_keeps_the_pins_on_debian_13(switch):
+    assert switch.file("/etc/apt/sources.list.d/docker.sources").contains("^Suites: trixie$")
+    assert_upgrade_keeps_the_pins(switch, FIRST_13, SECOND_13)
 
 
 def test_back_to_docker_io_is_refused_while_containers_run_without_live_restore(switch):
@@ -82,9 +86,9 @@ def test_back_to_docker_io_with_engine_allow_switch_stop(switch):
     before = _state(switch)
     changed = run_for_changed(switch, CONVERGE, DISTRO, {"engine_allow_switch_stop": True})
     assert "hardened.docker.engine : Install the Docker engine (apt)" in changed, changed
-    assert _installed(switch, "docker.io") is not None
+    assert installed_version(switch, "docker.io") is not None and installed_version(switch, "docker-cli") is not None
     for name in ("docker-ce", "docker-ce-cli", "containerd.io"):
-        assert _installed(switch, name) is None, name
+        assert installed_version(switch, name) is None, name
     for path in UPSTREAM_FILES:
         assert not switch.file(path).exists, path
     after = _state(switch)

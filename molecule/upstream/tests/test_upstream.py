@@ -1,6 +1,7 @@
 """engine_source: upstream from the stand-in of Docker's repository: key, deb822 source, pins, legacy files."""
 
 import os
+import subprocess
 import sys
 
 from conftest import (CONTAINERD_FIRST, DOCKER_PACKAGES, FIRST, REFUSED, SECOND, apt_state,
@@ -10,6 +11,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from playbook_helper import run_for_text  # noqa: E402  pylint: disable=wrong-import-position
 
 CONVERGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "converge.yml")
+# /usr/share/keyrings/debian-archive-bullseye-stable.gpg: Debian Stable Release Key (11/bullseye).
+DEBIAN_11_RELEASE_KEY = "A4285295FC7B1A81600062A9605C66F00D6C9793"
 CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "check.yml")
 
 
@@ -64,6 +67,22 @@ def test_what_old_instructions_left_is_gone_and_apt_updates_cleanly(host):
     # No second source of the same repository, no unreachable download.docker.com, no unsigned repository.
     assert "W:" not in update.stderr and "E:" not in update.stderr, update.stderr
     assert "download.docker.com" not in update.stdout
+
+
+def test_only_dockers_key_left_the_apt_key_keyring(host, harness_fingerprint, tmp_path):
+    # prepare imported the repository key and Debian 11's release key into /etc/apt/trusted.gpg, as apt-key did.
+    keyring = tmp_path / "trusted.gpg"
+    keyring.write_bytes(host.file("/etc/apt/trusted.gpg").content)
+    (tmp_path / "gnupg").mkdir(mode=0o700)
+    # Read by gpg on the machine, not by the role's own code.
+    listing = subprocess.run(
+        ["gpg", "--batch", "--no-default-keyring", "--keyring", str(keyring), "--with-colons", "--list-keys"],
+        env=dict(os.environ, GNUPGHOME=str(tmp_path / "gnupg")), check=True, stdout=subprocess.PIPE,
+        universal_newlines=True).stdout.splitlines()
+    fprs = [listing[i + 1].split(":")[9] for i, line in enumerate(listing) if line.startswith("pub:")]
+    assert fprs == [DEBIAN_11_RELEASE_KEY], listing
+    assert harness_fingerprint not in fprs
+    assert host.file("/etc/apt/trusted.gpg").mode == 0o644
 
 
 def test_the_cli_plugins_of_engine_components_answer(host):

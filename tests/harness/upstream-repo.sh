@@ -6,16 +6,20 @@
 #   tests/harness/upstream-repo.sh     # prints the repository directory
 #
 # Layout as Docker's: <root>/debian/gpg (the ASCII-armored signing key) and
-# <root>/debian/dists/bookworm/{InRelease,Release,Release.gpg,stable/binary-amd64/Packages[.gz],pool/stable/amd64/*.deb}.
+# <root>/debian/dists/{bookworm,trixie}/{InRelease,Release,Release.gpg,stable/binary-amd64/Packages[.gz],pool/stable/amd64/*.deb}.
 # Signed with a test key generated here (no passphrase, GNUPGHOME private to
 # .cache/upstream-repo/gnupg); its fingerprint is written to
 # .cache/upstream-repo/fingerprint. The packages carry Docker's names, version
-# scheme, package relations and systemd units, but their binaries are Debian
-# bookworm's own (docker.io 20.10, containerd 1.6, runc 1.1, tini): dockerd
-# therefore reports 20.10 whatever the package version says. Debian 12 has no
-# buildx or Compose v2 binary, so docker-buildx-plugin and docker-compose-plugin
-# hold a small placeholder CLI plugin that only answers `docker buildx version`
-# and `docker compose version`.
+# scheme (5:27.3.1-1~debian.12~bookworm, ...~debian.13~trixie), package
+# relations (as Docker's current packages: docker-ce-cli also conflicts with
+# Debian 13's docker-cli) and systemd units, but their binaries are each Debian
+# release's own, downloaded from Debian's archive (bookworm: docker.io 20.10,
+# containerd 1.6, runc 1.1; trixie: docker.io and docker-cli 26.1, containerd
+# 1.7, runc 1.1; tini): dockerd therefore reports Debian's version whatever the
+# package version says. Debian 12 has no buildx or Compose v2 binary, so
+# docker-buildx-plugin and docker-compose-plugin hold a small placeholder CLI
+# plugin that only answers `docker buildx version` and `docker compose
+# version` (on both suites).
 #
 # Two versions of each package, so that pins, upgrades and downgrades can be
 # tested. The result is cached in .cache/upstream-repo/<hash> by a hash of this
@@ -24,13 +28,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BASE="$ROOT/.cache/upstream-repo"
-SUITE=bookworm
-DIST_TAG="debian.12~bookworm"
+# Each suite as SUITE:DIST_TAG, built from that Debian release's own packages.
+SUITES=(bookworm:debian.12~bookworm trixie:debian.13~trixie)
 ARCH=amd64
-ENGINE_VERSIONS=("5:27.3.1-1~$DIST_TAG" "5:27.4.0-1~$DIST_TAG")
 CONTAINERD_VERSIONS=(1.7.24-1 1.7.25-1)
-BUILDX_VERSIONS=("0.17.1-1~$DIST_TAG" "0.19.3-1~$DIST_TAG")
-COMPOSE_VERSIONS=("2.29.7-1~$DIST_TAG" "2.32.1-1~$DIST_TAG")
 
 log() { printf '[upstream-repo %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -49,7 +50,7 @@ echo "$fpr" >"$BASE/fingerprint"
 
 hash=$( { cat "${BASH_SOURCE[0]}"; echo "$fpr"; } | sha256sum | cut -c1-16)
 repo="$BASE/$hash"
-if [ -f "$repo/debian/dists/$SUITE/InRelease" ]; then
+if [ -f "$repo/debian/dists/${SUITES[-1]%%:*}/InRelease" ]; then
   log "up to date ($repo)"
   ln -sfn "$hash" "$BASE/current"
   echo "$repo"
@@ -60,20 +61,26 @@ log "building the stand-in repository in $repo"
 work=$(mktemp -d "$BASE/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# Debian's packages whose binaries the stand-in carries.
-mkdir -p "$work/debs" "$work/x"
-(cd "$work/debs" && apt-get download docker.io containerd runc tini >/dev/null 2>&1) || {
-  log "apt-get download failed: updating the package lists first"
-  apt-get update -q >/dev/null
-  (cd "$work/debs" && apt-get download docker.io containerd runc tini >/dev/null)
+# fetch_debs SUITE DIR: Debian's packages whose binaries the stand-in
+# carries, downloaded from Debian's archive for that release with an apt
+# configuration of its own (lists in .cache/upstream-repo/apt/SUITE; the
+# machine's own apt setup is not touched). Debian 13 ships the CLI in
+# docker-cli.
+fetch_debs() {
+  local suite=$1 dir=$2 state="$BASE/apt/$1"
+  mkdir -p "$state/lists/partial" "$state/sources.list.d" "$dir"
+  printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' "Suites: $suite $suite-updates" 'Components: main' \
+    'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' '' \
+    'Types: deb' 'URIs: http://deb.debian.org/debian-security' "Suites: $suite-security" 'Components: main' \
+    'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' >"$state/sources.list.d/debian.sources"
+  local apt=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$state/sources.list.d"
+    -o "Dir::State::Lists=$state/lists" -o Dir::State::status=/dev/null -o Dir::Cache::pkgcache=
+    -o Dir::Cache::srcpkgcache= -o "APT::Architecture=$ARCH" -o APT::Sandbox::User=root)
+  local pkgs=(docker.io containerd runc tini)
+  [ "$suite" = bookworm ] || pkgs+=(docker-cli)
+  apt-get "${apt[@]}" -q update >/dev/null
+  (cd "$dir" && apt-get "${apt[@]}" download "${pkgs[@]}" >/dev/null)
 }
-for deb in "$work"/debs/*.deb; do
-  dpkg-deb -x "$deb" "$work/x"
-done
-x="$work/x"
-
-pool="$work/debian/dists/$SUITE/pool/stable/$ARCH"
-mkdir -p "$pool"
 
 # build_deb NAME VERSION TREE: TREE holds the files and DEBIAN/control's
 # fields in TREE/control.in (without Package, Version, Architecture).
@@ -167,9 +174,24 @@ EOF
   chmod 0755 "$file"
 }
 
+for entry in "${SUITES[@]}"; do
+SUITE=${entry%%:*} DIST_TAG=${entry#*:}
+ENGINE_VERSIONS=("5:27.3.1-1~$DIST_TAG" "5:27.4.0-1~$DIST_TAG")
+BUILDX_VERSIONS=("0.17.1-1~$DIST_TAG" "0.19.3-1~$DIST_TAG")
+COMPOSE_VERSIONS=("2.29.7-1~$DIST_TAG" "2.32.1-1~$DIST_TAG")
+log "$SUITE: Debian's packages"
+fetch_debs "$SUITE" "$work/$SUITE/debs"
+mkdir -p "$work/$SUITE/x"
+for deb in "$work/$SUITE"/debs/*.deb; do
+  dpkg-deb -x "$deb" "$work/$SUITE/x"
+done
+x="$work/$SUITE/x"
+pool="$work/debian/dists/$SUITE/pool/stable/$ARCH"
+mkdir -p "$pool"
+
 for i in 0 1; do
   # containerd.io: containerd and runc in one package, as Docker ships them.
-  t="$work/containerd.io-$i"
+  t="$work/$SUITE/containerd.io-$i"
   install -D -m 0755 -t "$t/usr/bin" "$x"/usr/bin/containerd "$x"/usr/bin/containerd-shim \
     "$x"/usr/bin/containerd-shim-runc-v1 "$x"/usr/bin/containerd-shim-runc-v2 "$x"/usr/bin/ctr "$x"/usr/sbin/runc
   install -D -m 0644 /dev/null "$t/etc/containerd/config.toml"
@@ -214,14 +236,14 @@ EOF
   build_deb containerd.io "${CONTAINERD_VERSIONS[$i]}" "$t"
 
   # docker-ce-cli: the docker command.
-  t="$work/docker-ce-cli-$i"
+  t="$work/$SUITE/docker-ce-cli-$i"
   install -D -m 0755 -t "$t/usr/bin" "$x"/usr/bin/docker
   cat >"$t.control" <<'EOF'
 Section: admin
 Priority: optional
 Depends: libc6 (>= 2.34)
 Recommends: docker-buildx-plugin, docker-compose-plugin
-Conflicts: docker (<< 1.5~), docker-engine, docker-engine-cs, docker.io, lxc-docker, lxc-docker-virtual-package
+Conflicts: docker (<< 1.5~), docker-cli, docker-engine, docker-engine-cs, docker.io, lxc-docker, lxc-docker-virtual-package
 Replaces: docker-ce (<< 5:0)
 Breaks: docker-ce (<< 5:0)
 Homepage: https://www.docker.com
@@ -230,7 +252,7 @@ EOF
   build_deb docker-ce-cli "${ENGINE_VERSIONS[$i]}" "$t"
 
   # docker-ce: dockerd, docker-proxy and docker-init in /usr/bin, Docker's units.
-  t="$work/docker-ce-$i"
+  t="$work/$SUITE/docker-ce-$i"
   install -D -m 0755 -t "$t/usr/bin" "$x"/usr/sbin/dockerd "$x"/usr/sbin/docker-proxy
   install -D -m 0755 "$x"/usr/bin/tini-static "$t/usr/bin/docker-init"
   install -D -m 0644 /dev/null "$t/lib/systemd/system/docker.service"
@@ -290,7 +312,7 @@ EOF
   build_deb docker-ce "${ENGINE_VERSIONS[$i]}" "$t"
 
   for plugin in buildx compose; do
-    t="$work/docker-$plugin-plugin-$i"
+    t="$work/$SUITE/docker-$plugin-plugin-$i"
     if [ $plugin = buildx ]; then
       v=${BUILDX_VERSIONS[$i]}
       write_plugin "$t/usr/libexec/docker/cli-plugins/docker-buildx" buildx "${v%%-*}" github.com/docker/buildx
@@ -331,6 +353,7 @@ gzip -9nk "$dist/stable/binary-$ARCH/Packages"
 } >"$dist/Release"
 gpg --batch --yes --local-user "$fpr" --clearsign --output "$dist/InRelease" "$dist/Release"
 gpg --batch --yes --local-user "$fpr" --armor --detach-sign --output "$dist/Release.gpg" "$dist/Release"
+done
 gpg --batch --armor --export "$fpr" >"$work/debian/gpg"
 
 rm -rf "$repo"

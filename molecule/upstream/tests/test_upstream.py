@@ -1,31 +1,29 @@
 """engine_source: upstream from the stand-in of Docker's repository: key, deb822 source, pins, legacy files."""
 
 import os
+import subprocess
 import sys
 
-from conftest import CONTAINERD_FIRST, CONTAINERD_SECOND, FIRST, REFUSED, SECOND, apt_state
+from conftest import (CONTAINERD_FIRST, DOCKER_PACKAGES, FIRST, REFUSED, SECOND, apt_state,
+                      assert_upgrade_keeps_the_pins, installed_version)
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests"))
 from playbook_helper import run_for_text  # noqa: E402  pylint: disable=wrong-import-position
 
 CONVERGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "converge.yml")
+# /usr/share/keyrings/debian-archive-bullseye-stable.gpg: Debian Stable Release Key (11/bullseye).
+DEBIAN_11_RELEASE_KEY = "A4285295FC7B1A81600062A9605C66F00D6C9793"
 CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "check.yml")
-DOCKER_PACKAGES = ("docker-ce", "docker-ce-cli", "containerd.io")
-
-
-def _version(host, package):
-    out = host.run("dpkg-query -W -f '${Status} ${Version}' %s", package)
-    return out.stdout.split()[-1] if out.rc == 0 and out.stdout.startswith("install ok installed") else None
 
 
 def _versions(host):
-    return {name: _version(host, name) for name in DOCKER_PACKAGES}
+    return {name: installed_version(host, name) for name in DOCKER_PACKAGES}
 
 
 def test_the_pinned_versions_are_installed_and_docker_io_is_not(host):
     assert _versions(host) == {"docker-ce": FIRST, "docker-ce-cli": FIRST, "containerd.io": CONTAINERD_FIRST}
     for name in ("docker.io", "containerd", "runc"):
-        assert _version(host, name) is None, name
+        assert installed_version(host, name) is None, name
 
 
 def test_dockerd_from_docker_ce_answers_under_dockers_unit(host):
@@ -71,10 +69,26 @@ def test_what_old_instructions_left_is_gone_and_apt_updates_cleanly(host):
     assert "download.docker.com" not in update.stdout
 
 
+def test_only_dockers_key_left_the_apt_key_keyring(host, harness_fingerprint, tmp_path):
+    # prepare imported the repository key and Debian 11's release key into /etc/apt/trusted.gpg, as apt-key did.
+    keyring = tmp_path / "trusted.gpg"
+    keyring.write_bytes(host.file("/etc/apt/trusted.gpg").content)
+    (tmp_path / "gnupg").mkdir(mode=0o700)
+    # Read by gpg on the machine, not by the role's own code.
+    listing = subprocess.run(
+        ["gpg", "--batch", "--no-default-keyring", "--keyring", str(keyring), "--with-colons", "--list-keys"],
+        env=dict(os.environ, GNUPGHOME=str(tmp_path / "gnupg")), check=True, stdout=subprocess.PIPE,
+        universal_newlines=True).stdout.splitlines()
+    fprs = [listing[i + 1].split(":")[9] for i, line in enumerate(listing) if line.startswith("pub:")]
+    assert fprs == [DEBIAN_11_RELEASE_KEY], listing
+    assert harness_fingerprint not in fprs
+    assert host.file("/etc/apt/trusted.gpg").mode == 0o644
+
+
 def test_the_cli_plugins_of_engine_components_answer(host):
     # The stand-in's plugins are placeholders that only print their version (README "Tests"), unpinned: the newest.
-    assert _version(host, "docker-buildx-plugin") == "0.19.3-1~debian.12~bookworm"
-    assert _version(host, "docker-compose-plugin") == "2.32.1-1~debian.12~bookworm"
+    assert installed_version(host, "docker-buildx-plugin") == "0.19.3-1~debian.12~bookworm"
+    assert installed_version(host, "docker-compose-plugin") == "2.32.1-1~debian.12~bookworm"
     assert host.check_output("docker compose version").startswith("Docker Compose version v2.32.1")
     assert host.check_output("docker buildx version").startswith("github.com/docker/buildx v0.19.3")
 
@@ -91,20 +105,7 @@ def test_the_pins_are_in_apt_preferences(host):
 
 
 def test_apt_get_upgrade_keeps_the_pinned_versions(host):
-    host.check_output("apt-get update -q")
-    # The second versions are there and newer: without the pins apt would upgrade to them.
-    policy = host.check_output("apt-cache policy docker-ce containerd.io")
-    assert SECOND in policy and CONTAINERD_SECOND in policy, policy
-    assert host.check_output("apt-cache policy docker-ce | awk '/Candidate:/ {print $2}'") == FIRST
-    assert host.check_output("apt-cache policy containerd.io | awk '/Candidate:/ {print $2}'") == CONTAINERD_FIRST
-    # What `apt-get upgrade` would do on the whole host: nothing of Docker's.
-    simulated = host.check_output("apt-get -s -o Debug::NoLocking=1 upgrade")
-    for name in DOCKER_PACKAGES:
-        assert "Inst %s " % name not in simulated, simulated
-    # And a real upgrade of exactly these packages leaves them where they are.
-    upgrade = host.run("DEBIAN_FRONTEND=noninteractive apt-get -y install --only-upgrade %s %s %s", *DOCKER_PACKAGES)
-    assert upgrade.rc == 0, upgrade.stderr
-    assert _versions(host) == {"docker-ce": FIRST, "docker-ce-cli": FIRST, "containerd.io": CONTAINERD_FIRST}
+    assert_upgrade_keeps_the_pins(host, FIRST, SECOND)
 
 
 def test_a_wrong_key_is_refused_before_anything_changes(host, refused, harness_fingerprint):

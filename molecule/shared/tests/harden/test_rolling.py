@@ -12,6 +12,7 @@ Runs after test_harden.py and leaves the hosts as they were (the failed apt
 transaction changes nothing).
 """
 
+import datetime
 import json
 import os
 import subprocess
@@ -23,6 +24,13 @@ PROJECT = os.environ.get("MOLECULE_PROJECT_DIRECTORY") or os.path.abspath(
 PLAYBOOK = os.path.join(PROJECT, "playbooks", "harden-docker.yml")
 ORDER = ("hd-harden-debian12", "hd-harden-debian13", "hd-harden-sysvinit")
 FAILING = "hd-harden-debian13"
+REPORTS = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", ""), "reports")
+
+
+def _generated(name):
+    """The `generated` time stamp of a host's report in the scenario's report directory."""
+    with open(os.path.join(REPORTS, name + ".json")) as handle:
+        return json.load(handle)["generated"]
 
 
 @pytest.fixture(scope="session")
@@ -34,10 +42,13 @@ def rolling(tmp_path_factory):
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "-i", str(extra), PLAYBOOK,
            "-e", json.dumps({"harden_docker_serial": 1, "hardening_report_console": False})]
+    before = {name: _generated(name) for name in ORDER}
+    began = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env,
                           timeout=1200, check=False)
     start = 0 if proc.stdout.startswith("{") else proc.stdout.find("\n{") + 1
     result, _end = json.JSONDecoder().raw_decode(proc.stdout[start:])
+    proc.reports = {"before": before, "began": began, "after": {name: _generated(name) for name in ORDER}}
     return proc, result
 
 
@@ -67,3 +78,15 @@ def test_each_batch_converges_before_the_next_and_a_failure_stops_the_roll(host,
                             % (ORDER[0], ORDER[1], ORDER[2])), message
     # The host after the failing batch was not touched by the apply play, and every daemon answers.
     assert host.run("docker version --format '{{.Server.Version}}'").rc == 0
+
+
+def test_a_stopped_roll_keeps_the_reports_of_the_hosts_it_converged(host, rolling):
+    """A rolling run never reaches the summary play when it stops, so each host writes its own report there
+    (hardening_report_write); a run that is not rolling leaves that to the summary play."""
+    proc, _result = rolling
+    reports = proc.reports
+    # The host converged in the first batch has a report of this run...
+    assert reports["after"][ORDER[0]] >= reports["began"], reports
+    # ...the hosts the roll never finished keep the report of the run before (test_harden.py's).
+    for name in ORDER[1:]:
+        assert reports["after"][name] == reports["before"][name], (name, reports)

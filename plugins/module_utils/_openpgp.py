@@ -5,7 +5,7 @@
 """OpenPGP public keys read with nothing but Python (RFC 4880, RFC 9580): armor, packets, fingerprints.
 
 Used by the filter ``openpgp_fingerprints`` (an armored block on the controller) and the module
-``apt_trusted_keys`` (a binary keyring such as ``/etc/apt/trusted.gpg`` on the host). Errors are
+``apt_legacy_keys`` (a binary keyring such as ``/etc/apt/trusted.gpg`` on the host). Errors are
 ``ValueError`` with a message for a person.
 """
 

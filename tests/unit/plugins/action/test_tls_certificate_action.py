@@ -7,13 +7,14 @@ none (so the module runs) whenever the module would change, warn or fail. Real f
 
 from __future__ import annotations
 
+import grp
 import json
 import os
+import pwd
 import sys
 
 import pytest
 
-from ansible.module_utils import basic
 from ansible_collections.hardened.docker.plugins.action import tls_certificate as action
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'modules'))
@@ -92,12 +93,9 @@ def test_module_runs_for_what_the_answer_does_not_judge(capsys, pki, override, w
 
 def test_owner_and_group_are_compared(capsys, pki):  # noqa: F811
     ok(capsys, pki['ca'])
-    import grp
-    import pwd
     me, my_group = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
     args = dict(pki['ca'], owner=me, group=my_group)
     assert action.unchanged_result(args, False, False) == module_answer(capsys, args)
     assert action.file_attributes_hold(pki['ca']['path'], 0o444, str(os.getuid()), str(os.getgid()))
     assert not action.file_attributes_hold(pki['ca']['path'], 0o444, str(os.getuid() + 1), None)
     assert not action.file_attributes_hold(str(pki['dir'] / 'missing.pem'), None, None, None)
-    assert basic  # the module tests' patching of AnsibleModule args is in use
